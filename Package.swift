@@ -1,0 +1,54 @@
+// swift-tools-version:5.9
+// cfcam: explain what image models look at.
+import PackageDescription
+
+let package = Package(
+    name: "cfcam",
+    products: [
+        .library(name: "Graph", targets: ["Graph"]),
+        .library(name: "Importers", targets: ["Importers"]),
+        .library(name: "Rules", targets: ["Rules"]),
+        .library(name: "Methods", targets: ["Methods"]),
+        .executable(name: "cfcam", targets: ["cfcam"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: C shims (system libraries found by pkg-config)
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZip", path: "Sources/CZip", pkgConfig: "libzip",
+                       providers: [.apt(["libzip-dev"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"])]),
+        // protoc-c output for Sources/ONNXProto/onnx-subset.proto (scripts/regen-onnx-proto.sh)
+        .target(name: "ONNXProto", path: "Sources/ONNXProto",
+                exclude: ["onnx-subset.proto"],
+                linkerSettings: [.linkedLibrary("protobuf-c")]),
+
+        // MARK: Core
+        .target(name: "Graph", path: "Sources/Graph"),
+        .target(name: "Rules", dependencies: ["Graph", "CBLAS"], path: "Sources/Rules"),
+        .target(name: "Importers", dependencies: ["Graph", "Rules", "ONNXProto", "CZip"], path: "Sources/Importers"),
+        .target(name: "Methods", dependencies: ["Graph", "Rules"], path: "Sources/Methods"),
+
+        // MARK: CLI
+        .executableTarget(name: "cfcam", dependencies: [
+            "Graph", "Rules", "Importers", "Methods",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Sources/cfcam"),
+
+        // MARK: Fuzzers (build with: swift build -c debug -Xswiftc -sanitize=fuzzer --product FuzzONNX)
+        .executableTarget(name: "FuzzONNX", dependencies: ["Importers"], path: "Fuzz/FuzzONNX"),
+        .executableTarget(name: "FuzzNPY", dependencies: ["Importers"], path: "Fuzz/FuzzNPY"),
+
+        // MARK: Tests
+        .target(name: "TestSupport", dependencies: ["Graph", "Rules", "Importers"], path: "Tests/TestSupport"),
+        .testTarget(name: "GraphTests", dependencies: ["Graph", "Rules", "TestSupport"]),
+        .testTarget(name: "RulesTests", dependencies: ["Graph", "Rules", "TestSupport"]),
+        .testTarget(name: "ImporterTests", dependencies: ["Graph", "Rules", "Importers", "TestSupport"]),
+        .testTarget(name: "ConformanceTests", dependencies: ["Graph", "Rules", "Importers", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+    ]
+)
