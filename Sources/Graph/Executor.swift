@@ -1,0 +1,98 @@
+import Dispatch
+
+/// Runs a graph forward on a batch.
+///
+/// One entry point covers what explanation methods need:
+/// - keep intermediate values: name them in `fetch`;
+/// - start from a given value at any node: put it in `feeds` (only what depends on it, plus
+///   any other branch the fetched values need, is computed);
+/// - stop early: fetch only the value you need; nothing past it runs.
+/// Intermediate values are freed after their last use unless fetched.
+public struct Executor: Sendable {
+    public let graph: Graph
+    public let registry: OpRegistry
+    public var threads: Int
+    private let definitions: [OpDefinition]
+
+    public init(graph: Graph, registry: OpRegistry, threads: Int = Executor.defaultThreads) throws {
+        try registry.checkSupported(graph)
+        self.graph = graph
+        self.registry = registry
+        self.threads = max(1, threads)
+        self.definitions = graph.nodes.compactMap { registry.lookup($0, in: graph) }
+    }
+
+    /// Default thread count: `CFCAM_THREADS` when set, else every core.
+    public static var defaultThreads: Int {
+        if let s = getenvString("CFCAM_THREADS"), let n = Int(s), n > 0 { return n }
+        return max(1, activeProcessorCount())
+    }
+
+    /// Computes `fetch` (default: the graph outputs) from `feeds` (graph inputs and/or any
+    /// intermediate values to start from).
+    public func run(_ feeds: [String: Tensor], fetch: [String]? = nil) throws -> [String: Tensor] {
+        let targets = fetch ?? graph.outputs.map(\.name)
+        let given = Set(feeds.keys)
+        try checkFeeds(feeds)
+        let order = graph.nodesNeeded(for: Set(targets), given: given)
+
+        // Last use of each value among the nodes that run, so it can be freed.
+        var lastUse: [String: Int] = [:]
+        for (step, i) in order.enumerated() { for v in graph.nodes[i].inputs where !v.isEmpty { lastUse[v] = step } }
+        let keep = Set(targets)
+
+        var env = feeds
+        for (step, i) in order.enumerated() {
+            let node = graph.nodes[i]
+            var args: [Tensor?] = []
+            args.reserveCapacity(node.inputs.count)
+            for v in node.inputs {
+                if v.isEmpty { args.append(nil); continue }
+                guard let t = env[v] ?? graph.initializers[v] else {
+                    if graph.inputs.contains(where: { $0.name == v }) { throw GraphError.missingInput(v) }
+                    throw GraphError.inNode(node: node.name, op: node.qualifiedOp, underlying: .missingValue(v))
+                }
+                args.append(t)
+            }
+            let results = try Executor.call(definitions[i], node: node, args: args, threads: threads,
+                                            opset: graph.opset(of: node.domain))
+            for (k, o) in node.outputs.enumerated() where !o.isEmpty && k < results.count { env[o] = results[k] }
+            for v in node.inputs where !v.isEmpty && lastUse[v] == step && !keep.contains(v) && feeds[v] == nil {
+                env[v] = nil
+            }
+        }
+        var out: [String: Tensor] = [:]
+        for t in targets {
+            guard let v = env[t] ?? graph.initializers[t] else { throw GraphError.missingValue(t) }
+            out[t] = v
+        }
+        return out
+    }
+
+    /// Runs one node's kernel, wrapping any failure with the node's name and op.
+    public static func call(_ def: OpDefinition, node: Node, args: [Tensor?], threads: Int, opset: Int) throws -> [Tensor] {
+        do {
+            return try def.forward(OpContext(node: node, inputs: args, threads: threads, opset: opset))
+        } catch let e as GraphError {
+            if case .inNode = e { throw e }
+            throw GraphError.inNode(node: node.name, op: node.qualifiedOp, underlying: e)
+        } catch {
+            throw GraphError.inNode(node: node.name, op: node.qualifiedOp, underlying: .kernel("\(error)"))
+        }
+    }
+
+    /// Checks fed graph inputs against their declared dtype, rank and fixed dimensions.
+    private func checkFeeds(_ feeds: [String: Tensor]) throws {
+        for info in graph.feedInputs {
+            guard let t = feeds[info.name] else { continue }
+            guard let dims = info.shape else { continue }
+            let ok = dims.count == t.rank && zip(dims, t.shape).allSatisfy { d, s in d.value.map { $0 == s } ?? true }
+            if !ok {
+                throw GraphError.invalidShape("input '\(info.name)' expects \(info.shapeDescription), got \(t.shape)")
+            }
+            if t.dtype != info.dtype {
+                throw GraphError.invalidShape("input '\(info.name)' expects \(info.dtype), got \(t.dtype)")
+            }
+        }
+    }
+}

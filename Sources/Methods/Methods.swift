@@ -1,0 +1,3 @@
+// Explanation methods arrive with issue 4.
+import Graph
+import Rules
