@@ -11,9 +11,10 @@ extension Graph {
 
     /// Infers every value's dtype and shape; fills `valueInfo`. Throws what the kernels throw
     /// (with node context) when the graph cannot run on inputs of the declared shapes.
-    public mutating func inferShapes(registry: OpRegistry, threads: Int = 1) throws {
+    /// `values` limits the work to what those values need (the executor stops there); default: all.
+    public mutating func inferShapes(registry: OpRegistry, threads: Int = 1, values: [String]? = nil) throws {
         let exec = try Executor(graph: self, registry: registry, threads: threads)
-        let everything = Array(Set(nodes.flatMap(\.outputs).filter { !$0.isEmpty }))
+        let everything = values ?? Array(Set(nodes.flatMap(\.outputs).filter { !$0.isEmpty }))
         let hasSymbols = feedInputs.contains { $0.shape?.contains { $0.value == nil } ?? true }
         var runs: [[String: Tensor]] = []
         var feedsUsed: [[String: Tensor]] = []
@@ -37,7 +38,7 @@ extension Graph {
                 for r in runs.indices { if let t = feedsUsed[r][info.name] { symbolOf[r][t.shape[i]] = s } }
             }
         }
-        var info: [String: ValueInfo] = [:]
+        var info: [String: ValueInfo] = valueInfo
         for name in everything {
             guard let first = runs[0][name] else { continue }
             var dims = first.shape.map { Dim.fixed($0) }

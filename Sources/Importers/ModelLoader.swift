@@ -1,0 +1,34 @@
+import Graph
+
+/// One way in for every model source the CLI and library users name:
+/// `model.onnx`, or `ARCH:WEIGHTS.npz` for a built-in architecture.
+public enum ModelLoader {
+    /// Loads the model, optionally replaces ONNX initializers from `weights` (.npz), checks that
+    /// `registry` supports every op (one error listing all that are not), and folds the exporter's
+    /// constant / shape sub-graphs. Pass `registry: nil` to only import (e.g. to list unsupported ops).
+    public static func load(_ spec: String, registry: OpRegistry?, weights: String? = nil) throws -> Graph {
+        var graph: Graph
+        if let arch = Architectures.parseSpec(spec) {
+            graph = try Architectures.load(name: arch.name, weightsPath: arch.weights)
+        } else {
+            graph = try ONNXImporter.load(path: spec)
+        }
+        if let w = weights {
+            let arrays = try NPZ.read(path: w)
+            try applyWeights(arrays, to: &graph, file: w)
+        }
+        if let registry {
+            try registry.checkSupported(graph)
+            simplify(&graph, registry: registry)
+        }
+        return graph
+    }
+
+    /// Folds constant and shape sub-graphs. Shapes are inferred only for the values `Shape` nodes
+    /// read; if that fails (a model that only runs at other sizes), only all-constant chains fold.
+    public static func simplify(_ graph: inout Graph, registry: OpRegistry) {
+        let shapeInputs = graph.nodes.filter { $0.opType == "Shape" && $0.domain.isEmpty }.compactMap(\.inputs.first)
+        if !shapeInputs.isEmpty { try? graph.inferShapes(registry: registry, values: shapeInputs) }
+        graph.foldConstants(registry: registry)
+    }
+}

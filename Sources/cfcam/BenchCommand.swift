@@ -1,0 +1,77 @@
+import ArgumentParser
+import Graph
+import Importers
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `cfcam bench MODEL`: times the forward pass after warm-up; ends with `median_ms=<number>`.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Time the forward pass (after warm-up) and print median_ms=<number>.")
+
+    @OptionGroup var options: ModelOptions
+
+    @Option(help: "Batch size.") var batch: Int = 1
+    @Option(help: "Timed runs.") var runs: Int = 10
+    @Option(help: "Warm-up runs.") var warmup: Int = 2
+    @Option(help: "Size used for symbolic spatial dimensions.") var size: Int = 224
+
+    func run() throws {
+        guard batch > 0, runs > 0 else { throw ValidationError("--batch and --runs must be positive") }
+        let (graph, registry) = try options.load()
+        var feeds: [String: Tensor] = [:]
+        var rng = SplitMix64(seed: 0)
+        for info in graph.feedInputs {
+            guard let dims = info.shape else { throw ValidationError("input '\(info.name)' has unknown rank") }
+            let shape = dims.enumerated().map { i, d in d.value ?? (i == 0 ? batch : size) }
+            let n = Tensor.elementCount(shape)
+            feeds[info.name] = info.dtype == .float32
+                ? Tensor(unchecked: shape, floats: (0..<n).map { _ in rng.nextGaussian() })
+                : Tensor.zeros(shape, dtype: info.dtype)
+        }
+        let exec = try Executor(graph: graph, registry: registry, threads: options.threadCount)
+        for _ in 0..<warmup { _ = try exec.run(feeds) }
+        var times: [Double] = []
+        for i in 0..<runs {
+            let t0 = monotonicSeconds()
+            _ = try exec.run(feeds)
+            let ms = (monotonicSeconds() - t0) * 1000
+            times.append(ms)
+            print("run \(i + 1): \(formatMs(ms)) ms")
+        }
+        times.sort()
+        let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+        print("threads=\(options.threadCount) batch=\(batch)")
+        print("median_ms=\(formatMs(median))")
+    }
+}
+
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+func formatMs(_ v: Double) -> String {
+    let r = (v * 1000).rounded() / 1000
+    return "\(r)"
+}
+
+/// Deterministic generator for benchmark inputs.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func nextUniform() -> Float { Float(next() >> 40) / Float(1 << 24) }
+    mutating func nextGaussian() -> Float {
+        let u1 = max(nextUniform(), 1e-7), u2 = nextUniform()
+        return (-2 * logf(u1)).squareRoot() * cosf(2 * .pi * u2)
+    }
+}

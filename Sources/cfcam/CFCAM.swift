@@ -1,0 +1,19 @@
+import ArgumentParser
+
+@main
+struct CFCAM: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cfcam",
+        abstract: "Explain what image models look at: import ONNX / .npz models and run, inspect and explain them.",
+        subcommands: [RunCommand.self, InspectCommand.self, BenchCommand.self])
+
+    static func main() {
+        BLASSetup.preferFastKernels()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+}

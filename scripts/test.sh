@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The test command: sets up the machine (C libraries, pinned Python references), generates the
+# large reference models into fixtures/cache (once; cached), then runs the whole Swift test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --python
+source scripts/openblas-env.sh
+.venv/bin/python scripts/reference/export_models.py --out fixtures/cache
+swift build --build-tests
+swift test --skip-build 2>&1 | tee .build/test.log
