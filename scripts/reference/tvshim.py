@@ -41,8 +41,15 @@ _LIB = None
 
 
 def _op_exists(name: str) -> bool:
+    find = getattr(torch._C, "_dispatch_find_schema_or_throw", None)
+    if find is None:  # private API gone: ask the public op namespace instead
+        try:
+            getattr(torch.ops.torchvision, name)
+            return True
+        except (AttributeError, RuntimeError):
+            return False
     try:
-        torch._C._dispatch_find_schema_or_throw(f"torchvision::{name}", "")
+        find(f"torchvision::{name}", "")
         return True
     except RuntimeError:
         return False
