@@ -1,8 +1,12 @@
 // libFuzzer harness for the ONNX importer.
 //
-// With `-Xswiftc -sanitize=fuzzer`, libFuzzer supplies `main` and calls `LLVMFuzzerTestOneInput`.
-// Without it (plain `swift build`), this file's top-level code replays the files given as
-// arguments through the same function, which is how a crashing input is reproduced.
+// Fuzzing build:  swift build -Xswiftc -sanitize=fuzzer -Xswiftc -DFUZZING --product FuzzONNX \
+//                   --scratch-path .build-fuzz
+//   then:         .build-fuzz/debug/FuzzONNX -max_total_time=180 <corpus dir> fixtures/onnx-small
+// SwiftPM gives executable targets their own `main`, which shadows libFuzzer's, so under FUZZING
+// the top-level code hands control to libFuzzer through its public `LLVMFuzzerRunDriver`.
+// Plain build (no FUZZING): replays the files given as arguments through the same function and
+// prints each one's outcome, which is how a crashing input is reproduced.
 import Importers
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -13,25 +17,32 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
-#if !FUZZING
+#if FUZZING
+#if canImport(Glibc)
+import Glibc
+#endif
+typealias FuzzCallback = @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>,
+                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+                         _ callback: FuzzCallback) -> CInt
+
+var argc = CommandLine.argc
+var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+exit(LLVMFuzzerRunDriver(&argc, &argv, { data, size in fuzz(data, size) }))
+#else
 import Foundation
 
 for path in CommandLine.arguments.dropFirst() {
     guard let d = FileManager.default.contents(atPath: path) else {
-        print("cannot read \(path)")
+        print("\(path): cannot read")
         continue
     }
-    let bytes = [UInt8](d)
-    let rc = bytes.withUnsafeBufferPointer { buf -> CInt in
-        let p = buf.baseAddress ?? UnsafePointer<UInt8>(bitPattern: 1)!
-        return fuzz(p, buf.count)
-    }
     do {
-        _ = try ONNXImporter.load(data: bytes, path: path, baseDirectory: nil)
+        _ = try ONNXImporter.load(data: [UInt8](d), path: path, baseDirectory: nil)
         print("\(path): loaded")
     } catch {
         print("\(path): \(error)")
     }
-    _ = rc
 }
 #endif
