@@ -9,13 +9,13 @@ enum ONNXDataType: Int32, CaseIterable {
 
     /// Looks up a code, throwing a clear error for unknown and unsupported ones.
     static func supported(_ code: Int32) throws -> ONNXDataType {
-        guard code != 0 else { throw GraphError.attribute("data type is UNDEFINED (0)") }
+        guard code != 0 else { throw GraphError.invalidGraph("data type is UNDEFINED (0)") }
         guard let t = ONNXDataType(rawValue: code) else {
-            throw GraphError.attribute("unsupported data type \(code) (float8 / int4 types and unknown codes are not supported)")
+            throw GraphError.invalidGraph("unsupported data type \(code) (float8 / int4 types and unknown codes are not supported)")
         }
         switch t {
-        case .string: throw GraphError.attribute("string tensors are not supported")
-        case .complex64, .complex128: throw GraphError.attribute("complex tensors (\(t)) are not supported")
+        case .string: throw GraphError.invalidGraph("string tensors are not supported")
+        case .complex64, .complex128: throw GraphError.invalidGraph("complex tensors (\(t)) are not supported")
         default: return t
         }
     }

@@ -7,7 +7,9 @@ enum ONNXContext {
     /// Runs `body`, wrapping any failure as "<kind> 'name': ..." (kind: initializer, input, tensor...).
     static func value<T>(_ kind: String, _ name: String, _ body: () throws -> T) throws -> T {
         do { return try body() } catch {
-            throw GraphError.invalidGraph("\(kind) '\(name)': \(describe(error))")
+            let inner: String
+            if case GraphError.invalidGraph(let s) = error { inner = s } else { inner = describe(error) }
+            throw GraphError.invalidGraph("\(kind) '\(name)': \(inner)")
         }
     }
 

@@ -67,6 +67,14 @@ enum ONNXFile {
             throw GraphError.invalidGraph("external data location '\(location)' is an absolute path; only paths inside the model's folder are allowed")
         }
         guard !location.utf8.contains(0) else { throw GraphError.invalidGraph("external data location contains a NUL byte") }
+        // Lexical check first, so `..` is refused whether or not the target exists.
+        var depth = 0
+        for part in location.split(separator: "/") where part != "." {
+            depth += part == ".." ? -1 : 1
+            guard depth >= 0 else {
+                throw GraphError.invalidGraph("external data location '\(location)' escapes the model's folder (through '..')")
+            }
+        }
         guard let realBase = realPath(base) else {
             throw GraphError.invalidGraph("cannot resolve the model's folder '\(base)': \(errnoText())")
         }
@@ -75,7 +83,7 @@ enum ONNXFile {
             throw GraphError.invalidGraph("external data file '\(location)' (in '\(base)') cannot be opened: \(errnoText())")
         }
         let prefix = realBase.hasSuffix("/") ? realBase : realBase + "/"
-        guard real.hasPrefix(prefix) else {
+        guard real.hasPrefix(prefix) else {  // a symlink pointing outside
             throw GraphError.invalidGraph("external data location '\(location)' resolves to '\(real)', outside the model's folder '\(realBase)'")
         }
         return real

@@ -115,7 +115,7 @@ struct ONNXTensorReader {
         case .int64: return try Tensor(shape: shape, ints: (0..<count).map { load(Int64.self, $0) })
         case .uint64: return try Tensor(shape: shape, ints: try (0..<count).map { try int64(load(UInt64.self, $0)) })
         case .string, .complex64, .complex128:
-            throw GraphError.attribute("\(type) tensors are not supported")
+            throw GraphError.invalidGraph("\(type) tensors are not supported")
         }
     }
 
