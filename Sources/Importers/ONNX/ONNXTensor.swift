@@ -95,6 +95,11 @@ struct ONNXTensorReader {
         func load<T: FixedWidthInteger>(_: T.Type, _ i: Int) -> T {
             T(littleEndian: buf.loadUnaligned(fromByteOffset: i * MemoryLayout<T>.size, as: T.self))
         }
+        #if _endian(little)
+        // Fast paths: the bytes already are the host's float32 / int64 layout.
+        if type == .float { return try Tensor(shape: shape, floats: copyOut(buf, count, as: Float.self)) }
+        if type == .int64 { return try Tensor(shape: shape, ints: copyOut(buf, count, as: Int64.self)) }
+        #endif
         switch type {
         case .float:
             return try Tensor(shape: shape, floats: (0..<count).map { Float(bitPattern: load(UInt32.self, $0)) })
@@ -116,6 +121,16 @@ struct ONNXTensorReader {
         case .uint64: return try Tensor(shape: shape, ints: try (0..<count).map { try int64(load(UInt64.self, $0)) })
         case .string, .complex64, .complex128:
             throw GraphError.invalidGraph("\(type) tensors are not supported")
+        }
+    }
+
+    /// Copies `count` values of `T` out of (possibly unaligned) bytes; `buf` holds exactly that many.
+    private static func copyOut<T>(_ buf: UnsafeRawBufferPointer, _ count: Int, as: T.Type) -> [T] {
+        [T](unsafeUninitializedCapacity: count) { out, n in
+            if count > 0, let src = buf.baseAddress, let dst = out.baseAddress {
+                UnsafeMutableRawPointer(dst).copyMemory(from: src, byteCount: count * MemoryLayout<T>.size)
+            }
+            n = count
         }
     }
 
