@@ -53,5 +53,24 @@ final class ONNXErrorTests: XCTestCase {
                         contains: ["/nonexistent/model.onnx", "cannot open"])
     }
 
+    /// A deterministic mini-fuzz: every prefix and every single-bit flip of two small models must
+    /// load or throw a file-named error, never crash.
+    func testEveryPrefixAndBitFlipIsHandled() throws {
+        for name in ["initializers.onnx", "old_opset7.onnx"] {
+            let full = try [UInt8](Data(contentsOf: URL(fileURLWithPath: onnxFixture(name))))
+            XCTAssertNoThrow(try ONNXImporter.load(data: full, path: name))
+            var thrown = 0
+            func attempt(_ bytes: [UInt8]) {
+                do { _ = try ONNXImporter.load(data: bytes, path: name) } catch let e as GraphError {
+                    thrown += 1
+                    if case .inFile(name, _) = e {} else { XCTFail("error without the file: \(e)") }
+                } catch { XCTFail("not a GraphError: \(error)") }
+            }
+            for n in 0..<full.count { attempt(Array(full.prefix(n))) }
+            for i in full.indices { for bit in 0..<8 { var b = full; b[i] ^= UInt8(1 << bit); attempt(b) } }
+            XCTAssertGreaterThan(thrown, full.count / 2, name)  // most corruptions are detected
+        }
+    }
+
     private func loadBare(_ name: String) throws -> Graph { try ONNXImporter.load(path: onnxFixture(name)) }
 }
