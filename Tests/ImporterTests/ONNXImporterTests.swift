@@ -8,21 +8,21 @@ final class ONNXImporterTests: XCTestCase {
     func testInitializersRawAndTypedFields() throws {
         let g = try loadONNXFixture("initializers.onnx")
         // Same values stored as raw_data and as float_data.
-        XCTAssertEqual(try initializer(g, "w_raw"), try Tensor(shape: [1, 3], floats: [0.5, -1.25, 2.0]))
-        XCTAssertEqual(try initializer(g, "w_typed"), try Tensor(shape: [1, 3], floats: [0.5, -1.25, 2.0]))
+        XCTAssertEqual(try onnxInitializer(g, "w_raw"), try Tensor(shape: [1, 3], floats: [0.5, -1.25, 2.0]))
+        XCTAssertEqual(try onnxInitializer(g, "w_typed"), try Tensor(shape: [1, 3], floats: [0.5, -1.25, 2.0]))
         // float16: 1.5 and the half nearest -0.1 (-0.0999755859375); max half 65504 and 2^-14.
-        XCTAssertEqual(try initializer(g, "h_raw").floats(), [1.5, -0.0999755859375])
-        XCTAssertEqual(try initializer(g, "h_typed").floats(), [65504, 0.00006103515625])
-        XCTAssertEqual(try initializer(g, "d_typed").floats(), [3.25, Float(-0.001)])
-        XCTAssertEqual(try initializer(g, "d_raw").floats(), [2.5])
-        XCTAssertEqual(try initializer(g, "bf16_raw").floats(), [1.5])
+        XCTAssertEqual(try onnxInitializer(g, "h_raw").floats(), [1.5, -0.0999755859375])
+        XCTAssertEqual(try onnxInitializer(g, "h_typed").floats(), [65504, 0.00006103515625])
+        XCTAssertEqual(try onnxInitializer(g, "d_typed").floats(), [3.25, Float(-0.001)])
+        XCTAssertEqual(try onnxInitializer(g, "d_raw").floats(), [2.5])
+        XCTAssertEqual(try onnxInitializer(g, "bf16_raw").floats(), [1.5])
         // Integer types become int64.
-        XCTAssertEqual(try initializer(g, "i32_typed").ints(), [-7, 0, 2_147_483_647])
-        XCTAssertEqual(try initializer(g, "i8_raw").ints(), [-128, 5])
-        XCTAssertEqual(try initializer(g, "u64_typed").ints(), [12_345_678_901])
-        XCTAssertEqual(try initializer(g, "i64_raw"), try Tensor(shape: [2, 1], ints: [-3, 1 << 40]))
-        XCTAssertEqual(try initializer(g, "b_typed").bools(), [true, false, true])
-        XCTAssertEqual(try initializer(g, "empty").shape, [0, 3])
+        XCTAssertEqual(try onnxInitializer(g, "i32_typed").ints(), [-7, 0, 2_147_483_647])
+        XCTAssertEqual(try onnxInitializer(g, "i8_raw").ints(), [-128, 5])
+        XCTAssertEqual(try onnxInitializer(g, "u64_typed").ints(), [12_345_678_901])
+        XCTAssertEqual(try onnxInitializer(g, "i64_raw"), try Tensor(shape: [2, 1], ints: [-3, 1 << 40]))
+        XCTAssertEqual(try onnxInitializer(g, "b_typed").bools(), [true, false, true])
+        XCTAssertEqual(try onnxInitializer(g, "empty").shape, [0, 3])
         XCTAssertEqual(g.initializers.count, 13)
     }
 
@@ -43,11 +43,11 @@ final class ONNXImporterTests: XCTestCase {
     func testConstantsBecomeInitializersAndNamesAreUnique() throws {
         let g = try loadONNXFixture("custom_and_constants.onnx")
         XCTAssertFalse(g.nodes.contains { $0.opType == "Constant" })
-        XCTAssertEqual(try initializer(g, "k_tensor"), try Tensor(shape: [1, 2], floats: [1, 2]))
-        XCTAssertEqual(try initializer(g, "k_float"), .scalar(Float(0.5)))
-        XCTAssertEqual(try initializer(g, "k_floats"), .vector([Float(1), -1]))
-        XCTAssertEqual(try initializer(g, "k_int"), .scalar(Int64(7)))
-        XCTAssertEqual(try initializer(g, "k_ints"), .vector([Int64(3), 4]))
+        XCTAssertEqual(try onnxInitializer(g, "k_tensor"), try Tensor(shape: [1, 2], floats: [1, 2]))
+        XCTAssertEqual(try onnxInitializer(g, "k_float"), .scalar(Float(0.5)))
+        XCTAssertEqual(try onnxInitializer(g, "k_floats"), .vector([Float(1), -1]))
+        XCTAssertEqual(try onnxInitializer(g, "k_int"), .scalar(Int64(7)))
+        XCTAssertEqual(try onnxInitializer(g, "k_ints"), .vector([Int64(3), 4]))
         // Node 5 (Add) has no name; the two nodes named "dup" are told apart.
         XCTAssertEqual(g.nodes.map(\.name), ["Add_5", "swish", "dup", "dup_2"])
         XCTAssertEqual(g.inputs.first?.shape, [.symbol("batch"), .fixed(2)])
@@ -55,7 +55,7 @@ final class ONNXImporterTests: XCTestCase {
 
     func testCustomDomainNodeIsKept() throws {
         let g = try loadONNXFixture("custom_and_constants.onnx")
-        let swish = try node(g, "swish")
+        let swish = try onnxNode(g, "swish")
         XCTAssertEqual(swish.domain, "com.example")
         XCTAssertEqual(swish.qualifiedOp, "com.example::Swish")
         XCTAssertEqual(swish.inputs, ["a"])

@@ -32,8 +32,8 @@ final class ONNXTensorTests: XCTestCase {
     func testExternalDataInsideTheFolder() throws {
         let g = try loadONNXFixture("external_ok.onnx")
         // weights/ext.bin: 8 padding bytes, then a = [1, 2, 3] (float32), then b = [[10, -20]] (int64).
-        XCTAssertEqual(try initializer(g, "a"), .vector([Float(1), 2, 3]))
-        XCTAssertEqual(try initializer(g, "b"), try Tensor(shape: [1, 2], ints: [10, -20]))
+        XCTAssertEqual(try onnxInitializer(g, "a"), .vector([Float(1), 2, 3]))
+        XCTAssertEqual(try onnxInitializer(g, "b"), try Tensor(shape: [1, 2], ints: [10, -20]))
     }
 
     func testExternalDataEscapingTheFolderIsRefused() {

@@ -31,7 +31,7 @@ func assertONNXError<T>(_ body: @autoclosure () throws -> T, contains parts: [St
 }
 
 /// An initializer's values, failing the test when absent.
-func initializer(_ g: Graph, _ name: String, file: StaticString = #filePath, line: UInt = #line) throws -> Tensor {
+func onnxInitializer(_ g: Graph, _ name: String, file: StaticString = #filePath, line: UInt = #line) throws -> Tensor {
     guard let t = g.initializers[name] else {
         XCTFail("no initializer '\(name)'; have \(g.initializers.keys.sorted())", file: file, line: line)
         throw GraphError.missingValue(name)
@@ -40,7 +40,7 @@ func initializer(_ g: Graph, _ name: String, file: StaticString = #filePath, lin
 }
 
 /// A node by name, failing the test when absent.
-func node(_ g: Graph, _ name: String, file: StaticString = #filePath, line: UInt = #line) throws -> Node {
+func onnxNode(_ g: Graph, _ name: String, file: StaticString = #filePath, line: UInt = #line) throws -> Node {
     guard let n = g.node(named: name) else {
         XCTFail("no node '\(name)'; have \(g.nodes.map(\.name))", file: file, line: line)
         throw GraphError.missingValue(name)

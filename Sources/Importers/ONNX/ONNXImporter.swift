@@ -30,7 +30,7 @@ public enum ONNXImporter {
         try ONNXContext.file(path) {
             let bytes = try ONNXFile.readAll(path)
             let proto = bytes.withUnsafeBufferPointer { buf in
-                onnx__tensor_proto__unpack(nil, buf.count, buf.baseAddress ?? ONNXImporter.emptyByte)
+                onnx__tensor_proto__unpack(nil, buf.count, buf.baseAddress)
             }
             guard let proto else {
                 throw GraphError.invalidGraph("not a serialized ONNX TensorProto (protobuf parse failed: truncated or corrupt)")
@@ -43,16 +43,9 @@ public enum ONNXImporter {
         }
     }
 
-    /// A valid pointer for parsing empty input.
-    private static let emptyByte: UnsafePointer<UInt8> = {
-        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
-        p.initialize(to: 0)
-        return UnsafePointer(p)
-    }()
-
     private static func convert(_ bytes: [UInt8], baseDirectory: String?, registry: OpRegistry?) throws -> Graph {
         let model = bytes.withUnsafeBufferPointer { buf in
-            onnx__model_proto__unpack(nil, buf.count, buf.baseAddress ?? emptyByte)
+            onnx__model_proto__unpack(nil, buf.count, buf.baseAddress)
         }
         guard let model else {
             throw GraphError.invalidGraph("not an ONNX model (protobuf parse failed: the file is truncated or corrupt\(formatHint(bytes)))")
