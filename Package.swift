@@ -39,7 +39,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/cfcam"),
 
-        // MARK: Fuzzers (build with: swift build -c debug -Xswiftc -sanitize=fuzzer --product FuzzONNX)
+        // MARK: Fuzzers. A plain build replays files given as arguments. libFuzzer build:
+        //   swift build --sanitize=address -Xswiftc -sanitize=fuzzer -Xcc -fsanitize=fuzzer-no-link \
+        //     -Xswiftc -DFUZZING --product FuzzONNX --scratch-path .build-fuzz
         .executableTarget(name: "FuzzONNX", dependencies: ["Importers"], path: "Fuzz/FuzzONNX"),
         .executableTarget(name: "FuzzNPY", dependencies: ["Importers"], path: "Fuzz/FuzzNPY"),
 
