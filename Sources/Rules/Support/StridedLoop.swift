@@ -36,7 +36,8 @@ public struct StridedLoop: Sendable {
                 for j in 0..<strides.count { cols[j].append(strides[j][i]) }
             }
         }
-        if dims.isEmpty { dims = [1]; for j in 0..<strides.count { cols[j] = [0] } }
+        // Scalars, and empty outputs (no rows to walk), become one dimension of 1.
+        if dims.isEmpty || count == 0 { dims = [1]; for j in 0..<strides.count { cols[j] = [0] } }
         self.dims = dims
         self.strides = cols.flatMap { $0 }
     }

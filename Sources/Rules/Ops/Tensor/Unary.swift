@@ -51,12 +51,28 @@ enum UnaryOps {
         }
     }
 
-    /// ONNX Cast to the TensorProto.DataType `code`. Floating types become float32, integer
+    /// `f` applied to a float32 tensor's values (precision rounding for half-precision targets).
+    private static func roundedFloats(_ x: Tensor, _ f: (Float) -> Float) throws -> Tensor {
+        Tensor(unchecked: x.shape, floats: try x.floats().map(f))
+    }
+
+    /// `x` rounded to bfloat16 precision (round to nearest even; NaN stays NaN).
+    static func bfloat16(_ x: Float) -> Float {
+        guard !x.isNaN else { return x }
+        let b = x.bitPattern
+        let rounded = b &+ 0x7FFF &+ ((b >> 16) & 1)
+        return Float(bitPattern: rounded & 0xFFFF_0000)
+    }
+
+    /// ONNX Cast to the TensorProto.DataType `code`. Floating types become float32 (FLOAT16 and
+    /// BFLOAT16 round the values to that precision, as a cast there and back would), integer
     /// types int64 (integers wrap to the target width first, as a C cast does; floats truncate
     /// toward zero), BOOL becomes bool. Strings and complex types throw.
     static func cast(_ x: Tensor, code: Int) throws -> Tensor {
         switch code {
-        case 1, 10, 11, 16: return x.cast(to: .float32)
+        case 1, 11: return x.cast(to: .float32)
+        case 10: return try roundedFloats(x.cast(to: .float32)) { Float(Float16($0)) }
+        case 16: return try roundedFloats(x.cast(to: .float32), bfloat16)
         case 9: return x.cast(to: .bool)
         case 7: return x.cast(to: .int64)
         case 2, 3, 4, 5, 6, 12, 13:
