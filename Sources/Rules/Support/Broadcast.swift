@@ -36,7 +36,7 @@ public enum Broadcast {
     }
 
     /// `out[i] = f(a[i])` over a contiguous buffer, split across `threads` for large inputs.
-    @inlinable
+    @inlinable @inline(__always)
     public static func map<A, R: BitwiseCopyable>(_ a: [A], threads: Int, _ f: (A) -> R) -> [R] {
         a.withUnsafeBufferPointer { pa in
             [R](unsafeUninitializedCapacity: pa.count) { po, n in
@@ -51,7 +51,7 @@ public enum Broadcast {
     /// `out = f(a, b)` with NumPy broadcasting; returns the result shape and values.
     /// Equal shapes take a flat fast path; otherwise rows of the innermost (collapsed) dimension
     /// are walked with per-operand strides.
-    @inlinable
+    @inlinable @inline(__always)
     public static func map<A, B, R: BitwiseCopyable>(_ a: [A], _ aShape: [Int], _ b: [B], _ bShape: [Int],
                                                      threads: Int, _ f: (A, B) -> R) throws -> (shape: [Int], values: [R]) {
         let outShape = aShape == bShape ? aShape : try shape(aShape, bShape)
@@ -91,7 +91,7 @@ public enum Broadcast {
     }
 
     /// `out = f(a, b, c)` with NumPy broadcasting of all three operands (e.g. Where).
-    @inlinable
+    @inlinable @inline(__always)
     public static func map<A, B, C, R: BitwiseCopyable>(_ a: [A], _ aShape: [Int], _ b: [B], _ bShape: [Int],
                                                         _ c: [C], _ cShape: [Int], threads: Int,
                                                         _ f: (A, B, C) -> R) throws -> (shape: [Int], values: [R]) {
@@ -120,7 +120,7 @@ public enum Broadcast {
 
     /// Copies `src` read through `loop` (operand 0) into a new contiguous array: the engine of
     /// Expand (zero strides), Transpose (permuted strides) and Slice (offset, stepped strides).
-    @inlinable
+    @inlinable @inline(__always)
     public static func gather<T: BitwiseCopyable>(_ src: [T], _ loop: StridedLoop, threads: Int) -> [T] {
         let inner = loop.inner, s = loop.innerStride(0)
         return src.withUnsafeBufferPointer { ps in

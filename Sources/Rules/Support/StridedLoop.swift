@@ -13,6 +13,7 @@ public struct StridedLoop: Sendable {
     public let strides: [Int]
     /// Offset of the first element of each operand.
     public let offsets: [Int]
+    /// Number of operands read (the length of `offsets`).
     public let operands: Int
     /// Total output elements.
     public let count: Int
@@ -52,7 +53,7 @@ public struct StridedLoop: Sendable {
     /// Calls `body(outStart, operandStarts)` for each row in `rows`, in order; `outStart` is the
     /// flat output index of the row's first element and `operandStarts[j]` the element index of
     /// operand `j` there. Rows never cross; disjoint ranges may run on different threads.
-    @inlinable
+    @inlinable @inline(__always)
     public func forEachRow(_ rows: Range<Int>, _ body: (Int, UnsafeMutableBufferPointer<Int>) -> Void) {
         guard !rows.isEmpty else { return }
         let nd = dims.count, inner = self.inner

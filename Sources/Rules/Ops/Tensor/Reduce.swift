@@ -35,15 +35,21 @@ enum ReduceOps {
         switch x.storage {
         case .float(var v):
             for run in runs.reversed() {
-                v = step(v, &shape, run, identity: kind == .max ? -Float.infinity : 0, threads: ctx.threads,
-                         kind == .max ? { $0.isNaN || $0 > $1 ? $0 : $1 } : { $0 + $1 })
+                if kind == .max {
+                    v = step(v, &shape, run, identity: -Float.infinity, threads: ctx.threads) { $0.isNaN || $0 > $1 ? $0 : $1 }
+                } else {
+                    v = step(v, &shape, run, identity: 0, threads: ctx.threads) { $0 + $1 }
+                }
             }
             if kind == .mean { let d = Float(n); v = v.map { $0 / d } }
             return Tensor(unchecked: outShape, floats: v)
         case .int64(var v):
             for run in runs.reversed() {
-                v = step(v, &shape, run, identity: kind == .max ? Int64.min : 0, threads: ctx.threads,
-                         kind == .max ? { Swift.max($0, $1) } : { $0 &+ $1 })
+                if kind == .max {
+                    v = step(v, &shape, run, identity: Int64.min, threads: ctx.threads) { Swift.max($0, $1) }
+                } else {
+                    v = step(v, &shape, run, identity: 0, threads: ctx.threads) { $0 &+ $1 }
+                }
             }
             if kind == .mean {
                 guard n > 0 else { throw GraphError.invalidShape("ReduceMean over an empty int64 axis") }

@@ -19,7 +19,8 @@ enum UnaryOps {
         })
         r.register(OpDefinition(opType: "Identity") { ctx in [try ctx.input(0)] })
         r.register(OpDefinition(opType: "Dropout") { ctx in
-            // Inference: the data passes through; the optional mask output is all true.
+            // Inference: the data passes through (ratio and training_mode are ignored); the
+            // optional mask output is all true.
             let x = try ctx.input(0)
             guard ctx.node.outputs.count > 1, !ctx.node.outputs[1].isEmpty else { return [x] }
             return [x, Tensor(unchecked: x.shape, bools: [Bool](repeating: true, count: x.count))]
