@@ -11,6 +11,5 @@ public func standardRegistry() -> OpRegistry {
 public enum StandardOps {
     public typealias Registration = (inout OpRegistry) -> Void
     /// One line per op family file.
-    public static let all: [Registration] = [
-    ]
+    public static let all: [Registration] = NNOps.all + TensorOps.all
 }
