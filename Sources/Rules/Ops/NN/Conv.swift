@@ -1,0 +1,43 @@
+import Graph
+
+/// ONNX `Conv` (1-D and 2-D, NCHW): groups, depthwise, dilations, strides, pads / auto_pad, optional bias.
+///
+/// Inputs: X [N, C, spatial...], W [M, C/group, kernel...], B [M]?. The work is done by
+/// `NNConvKernels` (im2col + sgemm, a plain GEMM for 1x1 stride-1 convolutions, and a direct loop
+/// for depthwise convolutions).
+enum NNConv {
+    static func register(into r: inout OpRegistry) {
+        r.register(OpDefinition(opType: "Conv") { ctx in [try forward(ctx)] })
+    }
+
+    static func forward(_ ctx: OpContext) throws -> Tensor {
+        let (xs, x) = try ctx.nnFloat(0, "X")
+        let (ws, w) = try ctx.nnFloat(1, "W")
+        guard xs.count >= 3 else { throw GraphError.invalidShape("Conv: input has shape \(xs), expected [N, C, spatial...]") }
+        guard ws.count == xs.count else {
+            throw GraphError.invalidShape("Conv: weight has shape \(ws) (rank \(ws.count)), input has rank \(xs.count)")
+        }
+        let group: Int = try ctx.attr("group", default: 1)
+        let n = xs[0], c = xs[1], m = ws[0]
+        guard group > 0, c % group == 0, m % group == 0 else {
+            throw GraphError.attribute("Conv: group \(group) must divide input channels \(c) and output channels \(m)")
+        }
+        guard ws[1] == c / group else {
+            throw GraphError.invalidShape("Conv: weight has \(ws[1]) input channels per group, input has \(c / group) (group \(group))")
+        }
+        let kernel = Array(ws[2...])
+        if let ks = try ctx.nnInts("kernel_shape", count: kernel.count), ks != kernel {
+            throw GraphError.attribute("Conv: kernel_shape \(ks) does not match weight shape \(ws)")
+        }
+        var bias: [Float]? = nil
+        if let b = try ctx.nnOptionalFloat(2, "B") {
+            try NNUtil.checkVector("Conv", "bias", b.shape, count: m)
+            bias = b.values
+        }
+        let geo = try NNWindow.resolve(ctx, input: Array(xs[2...]), kernel: kernel)
+        let g2 = try geo.as2D(op: "Conv")
+        let problem = NNConvKernels.Problem(batch: n, inChannels: c, outChannels: m, group: group, geo: g2)
+        let out = NNConvKernels.run(problem, x: x, w: w, bias: bias, threads: ctx.threads)
+        return Tensor(unchecked: [n, m] + geo.output, floats: out)
+    }
+}

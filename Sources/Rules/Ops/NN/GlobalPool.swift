@@ -1,0 +1,36 @@
+import Graph
+
+/// ONNX `GlobalAveragePool` and `GlobalMaxPool`: X [N, C, spatial...] -> [N, C, 1, ...].
+enum NNGlobalPool {
+    static func register(into r: inout OpRegistry) {
+        r.register(OpDefinition(opType: "GlobalAveragePool") { ctx in [try forward(ctx, max: false)] })
+        r.register(OpDefinition(opType: "GlobalMaxPool") { ctx in [try forward(ctx, max: true)] })
+    }
+
+    static func forward(_ ctx: OpContext, max isMax: Bool) throws -> Tensor {
+        let (xs, x) = try ctx.nnFloat(0, "X")
+        guard xs.count >= 3 else {
+            throw GraphError.invalidShape("\(ctx.node.opType): input has shape \(xs), expected [N, C, spatial...]")
+        }
+        let planes = xs[0] * xs[1], size = NNUtil.product(xs, 2..<xs.count)
+        var out = [Float](repeating: 0, count: planes)
+        x.withUnsafeBufferPointer { xb in out.withUnsafeMutableBufferPointer { ob in
+            guard let xp = xb.baseAddress, let op = ob.baseAddress else { return }
+            parallelChunks(planes, threads: ctx.threads, minChunk: max(1, 4096 / max(size, 1))) { range in
+                for p in range {
+                    let src = xp + p * size
+                    if isMax {
+                        var m = -Float.infinity
+                        for i in 0..<size { let v = src[i]; if v > m || v.isNaN { m = v } }
+                        op[p] = m
+                    } else {
+                        var s: Float = 0
+                        for i in 0..<size { s += src[i] }
+                        op[p] = size == 0 ? 0 : s / Float(size)
+                    }
+                }
+            }
+        } }
+        return Tensor(unchecked: [xs[0], xs[1]] + [Int](repeating: 1, count: xs.count - 2), floats: out)
+    }
+}

@@ -1,0 +1,87 @@
+import Graph
+
+/// ONNX `MatMul` with numpy semantics: N-D batched with broadcasting batch dimensions; a 1-D A is
+/// treated as [1, K] and a 1-D B as [K, 1], and those dimensions are dropped from the result.
+enum NNMatMul {
+    static func register(into r: inout OpRegistry) {
+        r.register(OpDefinition(opType: "MatMul") { ctx in [try forward(ctx)] })
+    }
+
+    static func forward(_ ctx: OpContext) throws -> Tensor {
+        let (ash0, a) = try ctx.nnFloat(0, "A")
+        let (bsh0, b) = try ctx.nnFloat(1, "B")
+        guard !ash0.isEmpty, !bsh0.isEmpty else {
+            throw GraphError.invalidShape("MatMul: operands must have rank >= 1, got \(ash0) and \(bsh0)")
+        }
+        let ash = ash0.count == 1 ? [1] + ash0 : ash0
+        let bsh = bsh0.count == 1 ? bsh0 + [1] : bsh0
+        let m = ash[ash.count - 2], k = ash[ash.count - 1]
+        let kb = bsh[bsh.count - 2], n = bsh[bsh.count - 1]
+        guard k == kb else {
+            throw GraphError.invalidShape("MatMul: inner dimensions differ: A \(ash0) has \(k), B \(bsh0) has \(kb)")
+        }
+        let aBatch = Array(ash.dropLast(2)), bBatch = Array(bsh.dropLast(2))
+        let batch = try NNUtil.broadcastShapes(aBatch, bBatch)
+        var outShape = batch
+        if ash0.count > 1 { outShape.append(m) }
+        if bsh0.count > 1 { outShape.append(n) }
+        let count = Tensor.elementCount(batch)
+        var out = [Float](repeating: 0, count: count * m * n)
+        let (aOff, bOff) = batchOffsets(batch, aBatch: aBatch, bBatch: bBatch, aMatrix: m * k, bMatrix: k * n)
+        a.withUnsafeBufferPointer { ab in b.withUnsafeBufferPointer { bb in out.withUnsafeMutableBufferPointer { ob in
+            guard let ap = ab.baseAddress, let bp = bb.baseAddress, let op = ob.baseAddress else { return }
+            if Tensor.elementCount(bBatch) == 1 && aBatch == batch {
+                // B is one matrix: fold A's batch into the rows of one GEMM.
+                BLAS.setThreads(ctx.threads)
+                BLAS.sgemm(m: count * m, n: n, k: k, a: ap, lda: k, b: bp, ldb: n, c: op, ldc: n)
+                return
+            }
+            let parallel = ctx.threads > 1 && count >= ctx.threads
+            BLAS.setThreads(parallel ? 1 : ctx.threads)
+            parallelChunks(count, threads: parallel ? ctx.threads : 1) { range in
+                for i in range {
+                    BLAS.sgemm(m: m, n: n, k: k, a: ap + aOff[i], lda: k, b: bp + bOff[i], ldb: n,
+                               c: op + i * m * n, ldc: n)
+                }
+            }
+        } } }
+        return Tensor(unchecked: outShape, floats: out)
+    }
+
+    /// Element offsets of each broadcast batch item's A and B matrices.
+    static func batchOffsets(_ batch: [Int], aBatch: [Int], bBatch: [Int], aMatrix: Int, bMatrix: Int) -> ([Int], [Int]) {
+        let r = batch.count
+        let aFull = [Int](repeating: 1, count: r - aBatch.count) + aBatch
+        let bFull = [Int](repeating: 1, count: r - bBatch.count) + bBatch
+        let aStr = NNUtil.stridesOf(aFull).enumerated().map { aFull[$0.offset] == 1 ? 0 : $0.element * aMatrix }
+        let bStr = NNUtil.stridesOf(bFull).enumerated().map { bFull[$0.offset] == 1 ? 0 : $0.element * bMatrix }
+        let count = Tensor.elementCount(batch)
+        var aOff = [Int](repeating: 0, count: count), bOff = [Int](repeating: 0, count: count)
+        var idx = [Int](repeating: 0, count: r)
+        for i in 0..<count {
+            var ao = 0, bo = 0
+            for d in 0..<r { ao += idx[d] * aStr[d]; bo += idx[d] * bStr[d] }
+            aOff[i] = ao; bOff[i] = bo
+            var d = r - 1
+            while d >= 0 { idx[d] += 1; if idx[d] < batch[d] { break }; idx[d] = 0; d -= 1 }
+        }
+        return (aOff, bOff)
+    }
+}
+
+extension NNUtil {
+    /// Numpy broadcast of two shapes; throws when they are incompatible.
+    static func broadcastShapes(_ a: [Int], _ b: [Int]) throws -> [Int] {
+        let r = max(a.count, b.count)
+        var out = [Int](repeating: 1, count: r)
+        for i in 0..<r {
+            let da = i < r - a.count ? 1 : a[i - (r - a.count)]
+            let db = i < r - b.count ? 1 : b[i - (r - b.count)]
+            guard da == db || da == 1 || db == 1 else {
+                throw GraphError.invalidShape("shapes \(a) and \(b) do not broadcast")
+            }
+            out[i] = da == 1 ? db : da
+        }
+        return out
+    }
+}

@@ -1,0 +1,73 @@
+import Graph
+
+// Small helpers shared by the NN kernels: typed input access and checks with clear messages.
+
+extension OpContext {
+    /// Input `i` as float32 values plus its shape; `what` names the input in error messages.
+    func nnFloat(_ i: Int, _ what: String) throws -> (shape: [Int], values: [Float]) {
+        let t = try input(i)
+        guard t.dtype == .float32 else {
+            throw GraphError.kernel("\(node.opType): input '\(what)' must be float32, got \(t.dtype)")
+        }
+        return (t.shape, try t.floats())
+    }
+
+    /// Optional input `i` as float32, nil when absent or empty (ONNX uses empty names and empty
+    /// tensors alike for "not given").
+    func nnOptionalFloat(_ i: Int, _ what: String) throws -> (shape: [Int], values: [Float])? {
+        guard let t = optionalInput(i), t.count > 0 else { return nil }
+        guard t.dtype == .float32 else {
+            throw GraphError.kernel("\(node.opType): input '\(what)' must be float32, got \(t.dtype)")
+        }
+        return (t.shape, try t.floats())
+    }
+
+    /// Optional input `i` as a list of integers (int64 or float tensors), nil when absent or empty.
+    func nnOptionalInts(_ i: Int) -> [Int]? {
+        guard let t = optionalInput(i), t.count > 0 else { return nil }
+        return t.intValues()
+    }
+
+    /// Reads an `ints` attribute and checks its length (when present).
+    func nnInts(_ key: String, count: Int) throws -> [Int]? {
+        guard let v: [Int] = try attr(key) else { return nil }
+        guard v.count == count else {
+            throw GraphError.attribute("\(node.opType): '\(key)' has \(v.count) values, expected \(count)")
+        }
+        return v
+    }
+
+    /// Normalises a possibly negative axis against `rank`.
+    func nnAxis(_ axis: Int, rank: Int, name: String = "axis") throws -> Int {
+        let a = axis < 0 ? axis + rank : axis
+        guard a >= 0, a < max(rank, 1) else {
+            throw GraphError.attribute("\(node.opType): \(name) \(axis) is out of range for rank \(rank)")
+        }
+        return a
+    }
+}
+
+/// Shape helpers shared by the NN kernels.
+enum NNUtil {
+    /// Checks that `shape` is 1-D with `count` elements (per-channel parameters).
+    static func checkVector(_ op: String, _ what: String, _ shape: [Int], count: Int) throws {
+        guard Tensor.elementCount(shape) == count, shape.count <= 1 || shape.filter({ $0 != 1 }).count <= 1 else {
+            throw GraphError.invalidShape("\(op): \(what) has shape \(shape), expected [\(count)]")
+        }
+    }
+
+    /// Row-major strides of `shape`.
+    static func stridesOf(_ shape: [Int]) -> [Int] {
+        var s = [Int](repeating: 1, count: shape.count)
+        var acc = 1
+        for i in stride(from: shape.count - 1, through: 0, by: -1) { s[i] = acc; acc *= shape[i] }
+        return s
+    }
+
+    /// Product of `shape[range]` (1 for an empty range).
+    static func product(_ shape: [Int], _ range: Range<Int>) -> Int {
+        var p = 1
+        for i in range { p *= shape[i] }
+        return p
+    }
+}

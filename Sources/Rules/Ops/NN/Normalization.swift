@@ -1,0 +1,124 @@
+import Graph
+
+/// ONNX `BatchNormalization` (inference form), `InstanceNormalization` and `LayerNormalization`
+/// (first output only).
+enum NNNormalization {
+    static func register(into r: inout OpRegistry) {
+        r.register(OpDefinition(opType: "BatchNormalization") { ctx in [try batchNorm(ctx)] })
+        r.register(OpDefinition(opType: "InstanceNormalization") { ctx in [try instanceNorm(ctx)] })
+        r.register(OpDefinition(opType: "LayerNormalization") { ctx in [try layerNorm(ctx)] })
+    }
+
+    /// y = (x - mean) / sqrt(var + epsilon) · scale + B per channel (axis 1).
+    static func batchNorm(_ ctx: OpContext) throws -> Tensor {
+        let (xs, x) = try ctx.nnFloat(0, "X")
+        guard xs.count >= 2 else { throw GraphError.invalidShape("BatchNormalization: input has shape \(xs), expected [N, C, ...]") }
+        let training: Int = try ctx.attr("training_mode", default: 0)
+        guard training == 0 else { throw GraphError.attribute("BatchNormalization: training_mode = 1 is not supported (inference only)") }
+        let c = xs[1]
+        var params: [[Float]] = []
+        for (i, name) in ["scale", "B", "mean", "var"].enumerated() {
+            let (s, v) = try ctx.nnFloat(i + 1, name)
+            try NNUtil.checkVector("BatchNormalization", name, s, count: c)
+            params.append(v)
+        }
+        let eps: Float = try ctx.attr("epsilon", default: 1e-5)
+        let mul = (0..<c).map { params[0][$0] / (params[3][$0] + eps).squareRoot() }
+        let add = (0..<c).map { params[1][$0] - params[2][$0] * mul[$0] }
+        return perChannelAffine(xs, x, mul: mul, add: add, threads: ctx.threads)
+    }
+
+    /// Per (n, c): normalise over the spatial axes, then scale[c] and B[c].
+    static func instanceNorm(_ ctx: OpContext) throws -> Tensor {
+        let (xs, x) = try ctx.nnFloat(0, "input")
+        guard xs.count >= 3 else { throw GraphError.invalidShape("InstanceNormalization: input has shape \(xs), expected [N, C, spatial...]") }
+        let c = xs[1]
+        let (ss, scale) = try ctx.nnFloat(1, "scale")
+        let (bs, bias) = try ctx.nnFloat(2, "B")
+        try NNUtil.checkVector("InstanceNormalization", "scale", ss, count: c)
+        try NNUtil.checkVector("InstanceNormalization", "B", bs, count: c)
+        let eps: Float = try ctx.attr("epsilon", default: 1e-5)
+        let size = NNUtil.product(xs, 2..<xs.count)
+        let out = normalizeRows(x, rows: xs[0] * c, size: size, eps: eps, threads: ctx.threads) { row, i in
+            (scale[row % c], bias[row % c])
+        }
+        return Tensor(unchecked: xs, floats: out)
+    }
+
+    /// Normalise over axes [axis, rank), then Scale and optional B (broadcast to those axes).
+    static func layerNorm(_ ctx: OpContext) throws -> Tensor {
+        let (xs, x) = try ctx.nnFloat(0, "X")
+        let axis = try ctx.nnAxis(try ctx.attr("axis", default: -1), rank: xs.count)
+        let inner = Array(xs[axis...])
+        let size = Tensor.elementCount(inner)
+        let (ss, scale) = try ctx.nnFloat(1, "Scale")
+        let s = try broadcastTo(ss, scale, inner, what: "Scale")
+        var b = [Float](repeating: 0, count: size)
+        if let (bs, bv) = try ctx.nnOptionalFloat(2, "B") { b = try broadcastTo(bs, bv, inner, what: "B") }
+        let eps: Float = try ctx.attr("epsilon", default: 1e-5)
+        let rows = size == 0 ? 0 : x.count / size
+        let out = s.withUnsafeBufferPointer { sb in b.withUnsafeBufferPointer { bb in
+            normalizeRows(x, rows: rows, size: size, eps: eps, threads: ctx.threads) { _, i in (sb[i], bb[i]) }
+        } }
+        return Tensor(unchecked: xs, floats: out)
+    }
+
+    /// Unidirectional broadcast of a parameter to `target` (LayerNormalization's Scale / B).
+    static func broadcastTo(_ shape: [Int], _ v: [Float], _ target: [Int], what: String) throws -> [Float] {
+        if shape == target { return v }
+        guard shape.count <= target.count,
+              (try? NNUtil.broadcastShapes(shape, target)) == target else {
+            throw GraphError.invalidShape("LayerNormalization: \(what) of shape \(shape) does not broadcast to the normalised shape \(target)")
+        }
+        let full = [Int](repeating: 1, count: target.count - shape.count) + shape
+        let str = NNUtil.stridesOf(full).enumerated().map { full[$0.offset] == 1 ? 0 : $0.element }
+        let tstr = NNUtil.stridesOf(target)
+        return (0..<Tensor.elementCount(target)).map { flat in
+            var off = 0
+            for d in 0..<target.count { off += (flat / tstr[d]) % target[d] * str[d] }
+            return v[off]
+        }
+    }
+
+    /// y[r][i] = (x[r][i] - mean_r) / sqrt(var_r + eps) · s + b with (s, b) = param(r, i).
+    static func normalizeRows(_ x: [Float], rows: Int, size: Int, eps: Float, threads: Int,
+                              _ param: (Int, Int) -> (Float, Float)) -> [Float] {
+        var out = [Float](repeating: 0, count: x.count)
+        x.withUnsafeBufferPointer { xb in out.withUnsafeMutableBufferPointer { ob in
+            guard let xp = xb.baseAddress, let op = ob.baseAddress else { return }
+            parallelChunks(rows, threads: threads, minChunk: max(1, 4096 / max(size, 1))) { range in
+                for r in range {
+                    let src = xp + r * size, dst = op + r * size
+                    var mean: Double = 0
+                    for i in 0..<size { mean += Double(src[i]) }
+                    mean /= Double(size)
+                    var v: Double = 0
+                    for i in 0..<size { let d = Double(src[i]) - mean; v += d * d }
+                    v /= Double(size)
+                    let inv = Float(1 / (v + Double(eps)).squareRoot()), m = Float(mean)
+                    for i in 0..<size {
+                        let (s, b) = param(r, i)
+                        dst[i] = (src[i] - m) * inv * s + b
+                    }
+                }
+            }
+        } }
+        return out
+    }
+
+    /// y = x · mul[c] + add[c] over [N, C, ...].
+    static func perChannelAffine(_ xs: [Int], _ x: [Float], mul: [Float], add: [Float], threads: Int) -> Tensor {
+        let c = xs[1], size = NNUtil.product(xs, 2..<xs.count), planes = xs[0] * c
+        var out = [Float](repeating: 0, count: x.count)
+        x.withUnsafeBufferPointer { xb in out.withUnsafeMutableBufferPointer { ob in
+            guard let xp = xb.baseAddress, let op = ob.baseAddress else { return }
+            parallelChunks(planes, threads: threads, minChunk: max(1, 4096 / max(size, 1))) { range in
+                for p in range {
+                    let m = mul[p % c], a = add[p % c], src = xp + p * size, dst = op + p * size
+                    for i in 0..<size { dst[i] = src[i] * m + a }
+                }
+            }
+        } }
+        return Tensor(unchecked: xs, floats: out)
+    }
+}

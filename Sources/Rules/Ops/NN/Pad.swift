@@ -1,0 +1,97 @@
+import Graph
+
+/// ONNX `Pad` (canonical form: data, pads, constant_value?, axes?), modes constant, reflect, edge and
+/// wrap. Negative pads crop. Works on float32, int64 and bool data.
+enum NNPad {
+    static func register(into r: inout OpRegistry) {
+        r.register(OpDefinition(opType: "Pad") { ctx in [try forward(ctx)] })
+    }
+
+    static func forward(_ ctx: OpContext) throws -> Tensor {
+        let data = try ctx.input(0)
+        let shape = data.shape, rank = shape.count
+        guard let padsT = ctx.optionalInput(1) else { throw GraphError.kernel("Pad: the 'pads' input is missing") }
+        let pads = padsT.intValues()
+        var axes = Array(0..<rank)
+        if let a = ctx.nnOptionalInts(3) { axes = try a.map { try ctx.nnAxis($0, rank: rank, name: "pad axis") } }
+        guard pads.count == 2 * axes.count else {
+            throw GraphError.invalidShape("Pad: pads has \(pads.count) values, expected \(2 * axes.count) for \(axes.count) axes of input \(shape)")
+        }
+        guard Set(axes).count == axes.count else { throw GraphError.attribute("Pad: axes \(axes) repeat an axis") }
+        var begin = [Int](repeating: 0, count: rank), end = begin
+        for (k, a) in axes.enumerated() { begin[a] = pads[k]; end[a] = pads[k + axes.count] }
+        let mode: String = try ctx.attr("mode", default: "constant")
+        guard ["constant", "reflect", "edge", "wrap"].contains(mode) else {
+            throw GraphError.attribute("Pad: unknown mode '\(mode)' (constant, reflect, edge, wrap)")
+        }
+        var outShape = shape
+        var maps: [[Int]] = []
+        for d in 0..<rank {
+            outShape[d] = shape[d] + begin[d] + end[d]
+            guard outShape[d] >= 0 else {
+                throw GraphError.invalidShape("Pad: pads \(begin[d]), \(end[d]) crop axis \(d) of size \(shape[d]) below zero")
+            }
+            if mode != "constant" && shape[d] == 0 && outShape[d] > 0 {
+                throw GraphError.invalidShape("Pad: cannot \(mode)-pad axis \(d), which is empty")
+            }
+            maps.append((0..<outShape[d]).map { sourceIndex($0 - begin[d], size: shape[d], mode: mode) })
+        }
+        let fill = ctx.optionalInput(2)
+        switch data.storage {
+        case .float(let v):
+            let f = fill.flatMap { $0.floatValues().first } ?? 0
+            return Tensor(unchecked: outShape, floats: gather(v, fill: f, shape: shape, outShape: outShape, maps: maps))
+        case .int64(let v):
+            let f = fill.flatMap { $0.intValues().first }.map(Int64.init) ?? 0
+            return Tensor(unchecked: outShape, ints: gather(v, fill: f, shape: shape, outShape: outShape, maps: maps))
+        case .bool(let v):
+            let f = (fill.flatMap { $0.intValues().first } ?? 0) != 0
+            return Tensor(unchecked: outShape, bools: gather(v, fill: f, shape: shape, outShape: outShape, maps: maps))
+        }
+    }
+
+    /// Input index read for input-relative position `j` on an axis of `size` (-1: the constant).
+    static func sourceIndex(_ j: Int, size n: Int, mode: String) -> Int {
+        if j >= 0 && j < n { return j }
+        switch mode {
+        case "edge": return j < 0 ? 0 : n - 1
+        case "wrap": return ((j % n) + n) % n
+        case "reflect":
+            if n == 1 { return 0 }
+            let period = 2 * (n - 1)
+            let k = ((j % period) + period) % period
+            return k < n ? k : period - k
+        default: return -1
+        }
+    }
+
+    /// out[o] = src[maps[0][o0], maps[1][o1], ...], or `fill` where any map is -1.
+    static func gather<T>(_ src: [T], fill: T, shape: [Int], outShape: [Int], maps: [[Int]]) -> [T] {
+        let rank = shape.count
+        let total = Tensor.elementCount(outShape)
+        if rank == 0 { return src }
+        var out = [T](repeating: fill, count: total)
+        let last = outShape[rank - 1]
+        guard last > 0 else { return out }
+        let inStr = NNUtil.stridesOf(shape)
+        let lastMap = maps[rank - 1]
+        var idx = [Int](repeating: 0, count: rank - 1)
+        src.withUnsafeBufferPointer { sb in out.withUnsafeMutableBufferPointer { ob in
+            for row in 0..<(total / last) {
+                var off = 0, inside = true
+                for d in 0..<(rank - 1) {
+                    let s = maps[d][idx[d]]
+                    if s < 0 { inside = false; break }
+                    off += s * inStr[d]
+                }
+                if inside {
+                    let base = row * last
+                    for o in 0..<last { let s = lastMap[o]; if s >= 0 { ob[base + o] = sb[off + s] } }
+                }
+                var d = rank - 2
+                while d >= 0 { idx[d] += 1; if idx[d] < outShape[d] { break }; idx[d] = 0; d -= 1 }
+            }
+        } }
+        return out
+    }
+}
