@@ -7,6 +7,7 @@ public struct WeightsMismatchError: Error, Equatable, CustomStringConvertible, L
         public var key: String
         public var expected: String
         public var got: String
+        public init(key: String, expected: String, got: String) { self.key = key; self.expected = expected; self.got = got }
     }
     /// The weights file.
     public var file: String
