@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import CZip
 import Graph
 
@@ -8,6 +13,9 @@ import Graph
 public enum NPZ {
     /// Reads every array of the `.npz` file at `path`.
     public static func read(path: String) throws -> [String: Tensor] {
+        // libzip takes an empty file for an empty archive; NumPy (and we) refuse it.
+        var info = stat()
+        if stat(path, &info) == 0, info.st_size == 0 { throw NPZError(file: path, "empty file (not a zip archive)") }
         var code: Int32 = 0
         guard let za = zip_open(path, ZIP_RDONLY, &code) else {
             throw NPZError(file: path, "cannot open as a zip archive: \(zipErrorText(code))")
@@ -18,7 +26,8 @@ public enum NPZ {
 
     /// Reads every array of an `.npz` image held in memory; `name` appears in error messages.
     public static func read(data: [UInt8], name: String) throws -> [String: Tensor] {
-        try data.withUnsafeBytes { buf in
+        guard !data.isEmpty else { throw NPZError(file: name, "empty file (not a zip archive)") }
+        return try data.withUnsafeBytes { buf in
             var err = zip_error_t()
             zip_error_init(&err)
             defer { zip_error_fini(&err) }
@@ -78,7 +87,10 @@ public enum NPZ {
         out.reserveCapacity(Int(min(claimed, 64 << 20)))
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         while true {
-            let got = chunk.withUnsafeMutableBytes { zip_fread(zf, $0.baseAddress!, UInt64($0.count)) }
+            let got = chunk.withUnsafeMutableBytes { buf -> Int64 in
+                guard let base = buf.baseAddress else { return -1 }
+                return zip_fread(zf, base, UInt64(buf.count))
+            }
             if got < 0 {
                 throw NPZError(file: file, member: member, "cannot decompress: \(String(cString: zip_file_strerror(zf)))")
             }
