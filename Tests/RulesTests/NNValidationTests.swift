@@ -44,12 +44,24 @@ final class NNValidationTests: XCTestCase {
 
     func testPoolAndNormErrors() {
         assertError(error("MaxPool", [zeros([1, 1, 4, 4])]), contains: ["kernel_shape"])
-        assertError(error("AveragePool", [zeros([1, 1, 4, 4])], ["kernel_shape": .ints([3])]), contains: ["does not fit"])
+        assertError(error("AveragePool", [zeros([1, 1, 4, 4])], ["kernel_shape": .ints([3])]), contains: ["'kernel_shape' has 1 values"])
         assertError(error("BatchNormalization", [zeros([1, 2, 2]), zeros([3]), zeros([2]), zeros([2]), zeros([2])]),
                     contains: ["scale has shape [3]"])
         assertError(error("LayerNormalization", [zeros([2, 3]), zeros([4])]), contains: ["does not broadcast"])
         assertError(error("LRN", [zeros([1, 2, 2, 2])]), contains: ["size"])
         assertError(error("Softmax", [zeros([2, 3])], ["axis": .int(2)]), contains: ["axis 2 is out of range"])
+    }
+
+    func testHugeValuesAreRejectedNotTrapped() {
+        let x = zeros([1, 1, 2, 2])
+        assertError(error("Pad", [x, Tensor.vector([0, 0, 1 << 40, 0, 0, 0, 0, 0] as [Int64])]), contains: ["out-of-range"])
+        assertError(error("Pad", [x, Tensor.vector([0, 0, 1 << 30, 1 << 30, 0, 0, 1 << 30, 1 << 30] as [Int64])]), contains: ["too large"])
+        assertError(error("Conv", [x, zeros([1, 1, 1, 1])], ["pads": .ints([1 << 40, 0, 0, 0])]), contains: ["out-of-range"])
+        assertError(error("Conv", [x, zeros([1, 1, 1, 1])], ["pads": .ints([1 << 30, 1 << 30, 1 << 30, 1 << 30])]), contains: ["too large"])
+        assertError(error("Resize", [x, nil, Tensor.vector([1, 1, 1e30, 1] as [Float])]), contains: ["scale"])
+        assertError(error("Resize", [x, nil, nil, Tensor.vector([1, 1, 1 << 20, 1 << 20] as [Int64])]), contains: ["too large"])
+        assertError(error("Resize", [x, nil, nil, Tensor.vector([1, 1, 2, 2] as [Float])]), contains: ["must be int64"])
+        assertError(error("ConvTranspose", [x, zeros([1, 1, 1, 1])], ["output_shape": .ints([-1, 2])]), contains: ["out-of-range"])
     }
 
     func testResizeAndPadErrors() {

@@ -36,6 +36,8 @@ enum NNConv {
         }
         let geo = try NNWindow.resolve(ctx, input: Array(xs[2...]), kernel: kernel)
         let g2 = try geo.as2D(op: "Conv")
+        try NNUtil.checkAllocatable("Conv", "output", [n, m] + geo.output)
+        try NNUtil.checkAllocatable("Conv", "im2col buffer", [c / group] + kernel + geo.output)
         let problem = NNConvKernels.Problem(batch: n, inChannels: c, outChannels: m, group: group, geo: g2)
         let out = NNConvKernels.run(problem, x: x, w: w, bias: bias, threads: ctx.threads)
         return Tensor(unchecked: [n, m] + geo.output, floats: out)

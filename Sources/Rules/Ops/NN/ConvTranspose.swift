@@ -39,6 +39,8 @@ enum NNConvTranspose {
         let geo = try geometry(ctx, input: Array(xs[2...]), kernel: kernel)
         // 2-D view: geo.input is the (small) input, geo.output the (large) output.
         let g = try geo.as2D(op: "ConvTranspose")
+        try NNUtil.checkAllocatable("ConvTranspose", "output", [n, m] + geo.output)
+        try NNUtil.checkAllocatable("ConvTranspose", "column buffer", [mg] + kernel + geo.input)
         let inPlane = g.input[0] * g.input[1], outPlane = g.output[0] * g.output[1]
         let kh = g.kernel[0], kw = g.kernel[1]
         let rows = mg * kh * kw
@@ -111,6 +113,9 @@ enum NNConvTranspose {
         guard outPad.allSatisfy({ $0 >= 0 }) else { throw GraphError.attribute("ConvTranspose: output_padding \(outPad) must not be negative") }
         let autoPad: String = try ctx.attr("auto_pad", default: "NOTSET")
         var outputShape: [Int]? = try ctx.attr("output_shape")
+        if let os = outputShape, os.contains(where: { $0 < 0 || $0 > NNUtil.valueLimit }) {
+            throw GraphError.attribute("ConvTranspose: output_shape \(os) has out-of-range values")
+        }
         if let os = outputShape, os.count == r + 2 { outputShape = Array(os[2...]) }
         if let os = outputShape, os.count != r {
             throw GraphError.attribute("ConvTranspose: output_shape \(os) does not fit \(r) spatial axes")

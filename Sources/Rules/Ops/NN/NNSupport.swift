@@ -22,10 +22,18 @@ extension OpContext {
         return (t.shape, try t.floats())
     }
 
-    /// Optional input `i` as a list of integers (int64 or float tensors), nil when absent or empty.
-    func nnOptionalInts(_ i: Int) -> [Int]? {
+    /// Optional int64 input `i` (pads, sizes, axes) as Ints, nil when absent or empty. Values beyond
+    /// ±2³¹ are rejected, so shape arithmetic on them cannot overflow.
+    func nnOptionalInts(_ i: Int, _ what: String) throws -> [Int]? {
         guard let t = optionalInput(i), t.count > 0 else { return nil }
-        return t.intValues()
+        guard t.dtype == .int64 else {
+            throw GraphError.kernel("\(node.opType): input '\(what)' must be int64, got \(t.dtype)")
+        }
+        let v = try t.ints()
+        guard v.allSatisfy({ abs($0) <= NNUtil.valueLimit }) else {
+            throw GraphError.kernel("\(node.opType): input '\(what)' has out-of-range values \(v.prefix(8))")
+        }
+        return v.map { Int($0) }
     }
 
     /// Reads an `ints` attribute and checks its length (when present).
@@ -33,6 +41,9 @@ extension OpContext {
         guard let v: [Int] = try attr(key) else { return nil }
         guard v.count == count else {
             throw GraphError.attribute("\(node.opType): '\(key)' has \(v.count) values, expected \(count)")
+        }
+        guard v.allSatisfy({ abs($0) <= NNUtil.valueLimit }) else {
+            throw GraphError.attribute("\(node.opType): '\(key)' has out-of-range values \(v)")
         }
         return v
     }
@@ -49,6 +60,29 @@ extension OpContext {
 
 /// Shape helpers shared by the NN kernels.
 enum NNUtil {
+    /// Largest magnitude accepted for pads, strides, sizes and similar values from a file.
+    static let valueLimit: Int64 = 1 << 31
+    /// Largest element count a kernel allocates for one output or scratch buffer.
+    static let elementLimit = 1 << 31
+
+    /// Throws unless `shape` has non-negative dimensions and at most `elementLimit` elements.
+    static func checkAllocatable(_ op: String, _ what: String, _ shape: [Int]) throws {
+        var n = 1
+        for d in shape {
+            let (m, o) = n.multipliedReportingOverflow(by: max(d, 0))
+            guard d >= 0, !o, m <= elementLimit else {
+                throw GraphError.invalidShape("\(op): \(what) of shape \(shape) is too large")
+            }
+            n = m
+        }
+    }
+
+    /// `Int(v)` for a float that may be huge or NaN (clamped to ±2³⁰, NaN -> 0).
+    static func clampedInt(_ v: Float) -> Int {
+        guard !v.isNaN else { return 0 }
+        return Int(min(max(v, -1_073_741_824), 1_073_741_824))
+    }
+
     /// Checks that `shape` is 1-D with `count` elements (per-channel parameters).
     static func checkVector(_ op: String, _ what: String, _ shape: [Int], count: Int) throws {
         guard Tensor.elementCount(shape) == count, shape.count <= 1 || shape.filter({ $0 != 1 }).count <= 1 else {

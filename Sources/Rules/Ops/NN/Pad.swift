@@ -10,10 +10,9 @@ enum NNPad {
     static func forward(_ ctx: OpContext) throws -> Tensor {
         let data = try ctx.input(0)
         let shape = data.shape, rank = shape.count
-        guard let padsT = ctx.optionalInput(1) else { throw GraphError.kernel("Pad: the 'pads' input is missing") }
-        let pads = padsT.intValues()
+        let pads = try ctx.nnOptionalInts(1, "pads") ?? []
         var axes = Array(0..<rank)
-        if let a = ctx.nnOptionalInts(3) { axes = try a.map { try ctx.nnAxis($0, rank: rank, name: "pad axis") } }
+        if let a = try ctx.nnOptionalInts(3, "axes") { axes = try a.map { try ctx.nnAxis($0, rank: rank, name: "pad axis") } }
         guard pads.count == 2 * axes.count else {
             throw GraphError.invalidShape("Pad: pads has \(pads.count) values, expected \(2 * axes.count) for \(axes.count) axes of input \(shape)")
         }
@@ -34,6 +33,9 @@ enum NNPad {
             if mode != "constant" && shape[d] == 0 && outShape[d] > 0 {
                 throw GraphError.invalidShape("Pad: cannot \(mode)-pad axis \(d), which is empty")
             }
+        }
+        try NNUtil.checkAllocatable("Pad", "output", outShape)
+        for d in 0..<rank {
             maps.append((0..<outShape[d]).map { sourceIndex($0 - begin[d], size: shape[d], mode: mode) })
         }
         let fill = ctx.optionalInput(2)
@@ -42,10 +44,10 @@ enum NNPad {
             let f = fill.flatMap { $0.floatValues().first } ?? 0
             return Tensor(unchecked: outShape, floats: gather(v, fill: f, shape: shape, outShape: outShape, maps: maps))
         case .int64(let v):
-            let f = fill.flatMap { $0.intValues().first }.map(Int64.init) ?? 0
+            let f = fill.flatMap { try? $0.cast(to: .int64).ints().first } ?? 0
             return Tensor(unchecked: outShape, ints: gather(v, fill: f, shape: shape, outShape: outShape, maps: maps))
         case .bool(let v):
-            let f = (fill.flatMap { $0.intValues().first } ?? 0) != 0
+            let f = fill.flatMap { try? $0.cast(to: .bool).bools().first } ?? false
             return Tensor(unchecked: outShape, bools: gather(v, fill: f, shape: shape, outShape: outShape, maps: maps))
         }
     }

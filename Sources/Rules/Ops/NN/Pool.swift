@@ -13,11 +13,8 @@ enum NNPool {
         let op = ctx.node.opType
         let (xs, x) = try ctx.nnFloat(0, "X")
         guard xs.count >= 3 else { throw GraphError.invalidShape("\(op): input has shape \(xs), expected [N, C, spatial...]") }
-        guard let kernel: [Int] = try ctx.attr("kernel_shape") else {
+        guard let kernel = try ctx.nnInts("kernel_shape", count: xs.count - 2) else {
             throw GraphError.attribute("\(op): required attribute 'kernel_shape' is missing")
-        }
-        guard kernel.count == xs.count - 2 else {
-            throw GraphError.attribute("\(op): kernel_shape \(kernel) does not fit input \(xs)")
         }
         if isMax, ctx.node.outputs.count > 1, !ctx.node.outputs[1].isEmpty {
             throw GraphError.kernel("MaxPool: the Indices output is not supported")
@@ -26,6 +23,7 @@ enum NNPool {
         let includePad: Int = try ctx.attr("count_include_pad", default: 0)
         let geo = try NNWindow.resolve(ctx, input: Array(xs[2...]), kernel: kernel, ceilMode: ceilMode != 0)
         let g = try geo.as2D(op: op)
+        try NNUtil.checkAllocatable(op, "output", [xs[0], xs[1]] + geo.output)
         let planes = xs[0] * xs[1]
         let ih = g.input[0], iw = g.input[1], oh = g.output[0], ow = g.output[1]
         let kh = g.kernel[0], kw = g.kernel[1], sh = g.strides[0], sw = g.strides[1]

@@ -52,7 +52,7 @@ enum NNResize {
         let axes = try (try ctx.attr("axes") ?? Array(0..<rank)).map { try ctx.nnAxis($0, rank: rank, name: "axis") }
         guard Set(axes).count == axes.count else { throw GraphError.attribute("Resize: axes \(axes) repeat an axis") }
         let scalesIn = try ctx.nnOptionalFloat(2, "scales")?.values
-        let sizesIn = ctx.nnOptionalInts(3)
+        let sizesIn = try ctx.nnOptionalInts(3, "sizes")
         var scales = [Float](repeating: 1, count: rank), out = xs
         if ctx.node.attributes["coordinate_transformation_mode"] == .string("tf_crop_and_resize") {
             throw GraphError.attribute("Resize: coordinate_transformation_mode tf_crop_and_resize is not supported")
@@ -63,7 +63,7 @@ enum NNResize {
                 throw GraphError.invalidShape("Resize: scales has \(s.count) values for \(axes.count) axes of input \(xs)")
             }
             for (k, a) in axes.enumerated() {
-                guard s[k] > 0, s[k].isFinite else { throw GraphError.invalidShape("Resize: scale \(s[k]) must be positive") }
+                guard s[k] > 0, s[k] <= 1e6 else { throw GraphError.invalidShape("Resize: scale \(s[k]) must be in (0, 1e6]") }
                 scales[a] = s[k]
                 out[a] = Int((Double(xs[a]) * Double(s[k])).rounded(.down))
             }
@@ -86,7 +86,7 @@ enum NNResize {
                 let s = policy == "not_larger" ? (ratios.min() ?? 1) : (ratios.max() ?? 1)
                 for a in axes {
                     scales[a] = s
-                    out[a] = Int((s * Float(xs[a])).rounded(.toNearestOrAwayFromZero))
+                    out[a] = NNUtil.clampedInt((s * Float(xs[a])).rounded(.toNearestOrAwayFromZero))
                 }
             }
         case (nil, nil):
@@ -94,6 +94,7 @@ enum NNResize {
         default:
             throw GraphError.kernel("Resize: only one of the 'scales' and 'sizes' inputs may be given")
         }
+        try NNUtil.checkAllocatable("Resize", "output", out)
         return (scales, out)
     }
 

@@ -40,7 +40,7 @@ struct NNResizeTaps {
         case "round_prefer_ceil": r = half ? fl + 1 : v.rounded(.toNearestOrAwayFromZero)
         default: r = half ? fl : v.rounded(.toNearestOrAwayFromZero)   // round_prefer_floor
         }
-        return r.isFinite ? Int(r) : 0
+        return NNUtil.clampedInt(r)
     }
 
     /// Keys cubic convolution weights for fractional offset `s` (taps at floor-1 ... floor+2).
@@ -68,7 +68,7 @@ struct NNResizeTaps {
             for o in 0..<outLen {
                 var v = NNResizeTaps.sourceCoordinate(o, scale: scale, outLen: outLen, inLen: inLen, transform: m.transform)
                 v = min(max(v, 0), Float(last))
-                let i0 = Int(v.rounded(.down)), w1 = v - Float(i0)
+                let i0 = NNUtil.clampedInt(v.rounded(.down)), w1 = v - Float(i0)
                 index += [clamp(i0), clamp(i0 + 1)]
                 weight += [1 - w1, w1]
             }
@@ -77,7 +77,7 @@ struct NNResizeTaps {
             index = []; weight = []
             for o in 0..<outLen {
                 let v = NNResizeTaps.sourceCoordinate(o, scale: scale, outLen: outLen, inLen: inLen, transform: m.transform)
-                let f = v.rounded(.down), i0 = v.isFinite ? Int(f) : 0
+                let f = v.rounded(.down), i0 = NNUtil.clampedInt(f)
                 var w = NNResizeTaps.cubicWeights(v - f, a: m.cubicA)
                 if m.excludeOutside {
                     for t in 0..<4 where i0 - 1 + t < 0 || i0 - 1 + t > last { w[t] = 0 }
