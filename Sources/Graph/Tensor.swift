@@ -95,11 +95,12 @@ public struct Tensor: Sendable, Equatable {
         guard case .bool(let v) = storage else { throw GraphError.dtypeMismatch(expected: .bool, got: dtype) }
         return v
     }
-    /// Any numeric tensor's values as Int (shape arithmetic accepts int64 and float tensors alike).
+    /// Any numeric tensor's values as Int (shape arithmetic accepts int64 and float tensors alike);
+    /// non-finite floats become 0 and huge ones are clamped, so file data can't trap.
     public func intValues() -> [Int] {
         switch storage {
         case .int64(let v): return v.map { Int($0) }
-        case .float(let v): return v.map { Int($0) }
+        case .float(let v): return v.map { $0.isFinite ? Int(max(-9.0e18, min(9.0e18, $0))) : 0 }
         case .bool(let v): return v.map { $0 ? 1 : 0 }
         }
     }

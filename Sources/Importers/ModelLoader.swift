@@ -8,8 +8,8 @@ public enum ModelLoader {
     /// constant / shape sub-graphs. Pass `registry: nil` to only import (e.g. to list unsupported ops).
     public static func load(_ spec: String, registry: OpRegistry?, weights: String? = nil) throws -> Graph {
         var graph: Graph
-        if let arch = Architectures.parseSpec(spec) {
-            graph = try Architectures.load(name: arch.name, weightsPath: arch.weights)
+        if isArchitectureSpec(spec) {
+            graph = try Architectures.load(spec: spec)
         } else {
             graph = try ONNXImporter.load(path: spec)
         }
@@ -22,6 +22,12 @@ public enum ModelLoader {
             simplify(&graph, registry: registry)
         }
         return graph
+    }
+
+    /// `ARCH:WEIGHTS.npz` rather than a path to an ONNX file.
+    static func isArchitectureSpec(_ spec: String) -> Bool {
+        guard let colon = spec.firstIndex(of: ":") else { return false }
+        return Architectures.names.contains(String(spec[..<colon])) || spec.hasSuffix(".npz")
     }
 
     /// Folds constant and shape sub-graphs. Shapes are inferred only for the values `Shape` nodes
