@@ -1,5 +1,5 @@
 /// The subset of Python literals an `.npy` header dictionary uses.
-indirect enum PyLiteral: Equatable, CustomStringConvertible {
+indirect enum PyLiteral: CustomStringConvertible {
     case string(String)
     case int(Int)
     case bool(Bool)
@@ -7,8 +7,6 @@ indirect enum PyLiteral: Equatable, CustomStringConvertible {
     case tuple([PyLiteral])
     case list([PyLiteral])
     case dict([(String, PyLiteral)])
-
-    static func == (a: PyLiteral, b: PyLiteral) -> Bool { a.description == b.description }
 
     var description: String {
         switch self {
@@ -129,7 +127,10 @@ struct PyLiteralParser {
         default:
             // NumPy may write Python 2 long literals such as "3L".
             let digits = word.hasSuffix("L") ? String(word.dropLast()) : word
-            guard !digits.isEmpty, let v = Int(digits) else { throw fail("unexpected token '\(word.prefix(20))'") }
+            guard !digits.isEmpty, let v = Int(digits) else {
+                let numeric = !digits.isEmpty && digits.allSatisfy { $0.isNumber || $0 == "-" }
+                throw fail(numeric ? "integer '\(digits.prefix(30))' out of range" : "unexpected token '\(word.prefix(20))'")
+            }
             return .int(v)
         }
     }
