@@ -129,11 +129,10 @@ enum NNConvTranspose {
             var target: Int? = outputShape?[i]
             if target == nil, autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER" { target = input[i] * strides[i] }
             if let t = target {
+                // ONNX splits total_padding with floor division; a negative total (output_shape
+                // larger than the full result) extends the output with bias-only positions.
                 let total = full - t
-                guard total >= 0 else {
-                    throw GraphError.attribute("ConvTranspose: output size \(t) on axis \(i) exceeds the full size \(full)")
-                }
-                let small = total / 2, large = total - small
+                let small = total >= 0 ? total / 2 : -((-total + 1) / 2), large = total - small
                 g.padsBegin[i] = autoPad == "SAME_UPPER" ? small : large
                 g.padsEnd[i] = autoPad == "SAME_UPPER" ? large : small
                 g.output[i] = t
