@@ -21,8 +21,11 @@ final class ModelZooTests: XCTestCase {
             let folder = fixturesURL(dir)
             guard let files = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { continue }
             for f in files.sorted() where f.hasSuffix(".onnx") {
-                let io = folder.appendingPathComponent(String(f.dropLast(5)) + ".io.npz")
-                if FileManager.default.fileExists(atPath: io.path) { out.append((folder.appendingPathComponent(f), io)) }
+                // Batch 2 (`.io.npz`) and batch 1 (`.b1.io.npz`) references.
+                for suffix in [".io.npz", ".b1.io.npz"] {
+                    let io = folder.appendingPathComponent(String(f.dropLast(5)) + suffix)
+                    if FileManager.default.fileExists(atPath: io.path) { out.append((folder.appendingPathComponent(f), io)) }
+                }
             }
         }
         return out
@@ -40,8 +43,10 @@ final class ModelZooTests: XCTestCase {
         let registry = standardRegistry()
         let cases = Self.cases()
         XCTAssertFalse(cases.isEmpty, "no reference models found under fixtures/models or fixtures/cache")
+        var compared = 0
+        defer { print("model zoo: \(compared) model/batch pairs match onnxruntime") }
         for c in cases {
-            let name = c.onnx.lastPathComponent
+            let name = c.io.lastPathComponent
             do {
                 let graph = try ModelLoader.load(c.onnx.path, registry: registry)
                 let io = try NPZ.read(path: c.io.path)
@@ -55,6 +60,7 @@ final class ModelZooTests: XCTestCase {
                         XCTFail("\(name): output \(o.name) missing"); continue
                     }
                     assertClose(got, want, rtol: Tolerance.conformanceRelative, atol: 0, "\(name) output \(o.name)")
+                    compared += 1
                 }
             } catch {
                 XCTFail("\(name): \(error)")
