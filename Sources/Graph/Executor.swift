@@ -12,6 +12,8 @@ public struct Executor: Sendable {
     public let graph: Graph
     public let registry: OpRegistry
     public var threads: Int
+    /// Called after each node runs with the node and its wall time in seconds (profiling).
+    public var nodeTimer: (@Sendable (Node, Double) -> Void)?
     private let definitions: [OpDefinition]
 
     public init(graph: Graph, registry: OpRegistry, threads: Int = Executor.defaultThreads) throws {
@@ -54,8 +56,10 @@ public struct Executor: Sendable {
                 }
                 args.append(t)
             }
+            let t0 = nodeTimer == nil ? 0 : monotonicSeconds()
             let results = try Executor.call(definitions[i], node: node, args: args, threads: threads,
                                             opset: graph.opset(of: node.domain))
+            if let nodeTimer { nodeTimer(node, monotonicSeconds() - t0) }
             for (k, o) in node.outputs.enumerated() where !o.isEmpty && k < results.count { env[o] = results[k] }
             for v in node.inputs where !v.isEmpty && lastUse[v] == step && !keep.contains(v) && feeds[v] == nil {
                 env[v] = nil

@@ -16,6 +16,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Timed runs.") var runs: Int = 10
     @Option(help: "Warm-up runs.") var warmup: Int = 2
     @Option(help: "Size used for symbolic spatial dimensions.") var size: Int = 224
+    @Flag(help: "Print the time spent per op type over the timed runs.") var profile = false
 
     func run() throws {
         guard batch > 0, runs > 0 else { throw ValidationError("--batch and --runs must be positive") }
@@ -30,8 +31,10 @@ struct BenchCommand: ParsableCommand {
                 ? Tensor(unchecked: shape, floats: (0..<n).map { _ in rng.nextGaussian() })
                 : Tensor.zeros(shape, dtype: info.dtype)
         }
-        let exec = try Executor(graph: graph, registry: registry, threads: options.threadCount)
+        var exec = try Executor(graph: graph, registry: registry, threads: options.threadCount)
         for _ in 0..<warmup { _ = try exec.run(feeds) }
+        let profiler = OpProfiler()
+        if profile { exec.nodeTimer = { node, s in profiler.add(node.qualifiedOp, s) } }
         var times: [Double] = []
         for i in 0..<runs {
             let t0 = monotonicSeconds()
@@ -40,17 +43,12 @@ struct BenchCommand: ParsableCommand {
             times.append(ms)
             print("run \(i + 1): \(formatMs(ms)) ms")
         }
+        if profile { profiler.report(runs: runs) }
         times.sort()
         let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
         print("threads=\(options.threadCount) batch=\(batch)")
         print("median_ms=\(formatMs(median))")
     }
-}
-
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
 func formatMs(_ v: Double) -> String {
@@ -73,5 +71,17 @@ struct SplitMix64 {
     mutating func nextGaussian() -> Float {
         let u1 = max(nextUniform(), 1e-7), u2 = nextUniform()
         return (-2 * logf(u1)).squareRoot() * cosf(2 * .pi * u2)
+    }
+}
+
+/// Accumulates node wall time per op type for `bench --profile`.
+final class OpProfiler: @unchecked Sendable {
+    private var total: [String: (Double, Int)] = [:]
+    func add(_ op: String, _ s: Double) { let t = total[op] ?? (0, 0); total[op] = (t.0 + s, t.1 + 1) }
+    func report(runs: Int) {
+        let sum = total.values.reduce(0) { $0 + $1.0 }
+        for (op, t) in total.sorted(by: { $0.value.0 > $1.value.0 }) {
+            print("  \(op): \(formatMs(t.0 * 1000 / Double(runs))) ms/run over \(t.1 / runs) nodes (\(Int((t.0 / max(sum, 1e-12) * 100).rounded()))%)")
+        }
     }
 }
