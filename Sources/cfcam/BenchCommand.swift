@@ -34,7 +34,7 @@ struct BenchCommand: ParsableCommand {
         var exec = try Executor(graph: graph, registry: registry, threads: options.threadCount)
         for _ in 0..<warmup { _ = try exec.run(feeds) }
         let profiler = OpProfiler()
-        if profile { exec.nodeTimer = { node, s in profiler.add(node.qualifiedOp, s) } }
+        if profile { exec.nodeTimer = { node, s in profiler.add(node, s) } }
         var times: [Double] = []
         for i in 0..<runs {
             let t0 = monotonicSeconds()
@@ -77,8 +77,17 @@ struct SplitMix64 {
 /// Accumulates node wall time per op type for `bench --profile`.
 final class OpProfiler: @unchecked Sendable {
     private var total: [String: (Double, Int)] = [:]
-    func add(_ op: String, _ s: Double) { let t = total[op] ?? (0, 0); total[op] = (t.0 + s, t.1 + 1) }
+    private var perNode: [String: Double] = [:]
+    func add(_ node: Node, _ s: Double) {
+        let t = total[node.qualifiedOp] ?? (0, 0); total[node.qualifiedOp] = (t.0 + s, t.1 + 1)
+        perNode[node.name, default: 0] += s
+    }
     func report(runs: Int) {
+        print("slowest nodes:")
+        for (name, s) in perNode.sorted(by: { $0.value > $1.value }).prefix(10) {
+            print("  \(name): \(formatMs(s * 1000 / Double(runs))) ms/run")
+        }
+        print("per op type:")
         let sum = total.values.reduce(0) { $0 + $1.0 }
         for (op, t) in total.sorted(by: { $0.value.0 > $1.value.0 }) {
             print("  \(op): \(formatMs(t.0 * 1000 / Double(runs))) ms/run over \(t.1 / runs) nodes (\(Int((t.0 / max(sum, 1e-12) * 100).rounded()))%)")

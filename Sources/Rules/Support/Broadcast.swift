@@ -141,5 +141,5 @@ public enum Broadcast {
     }
 
     /// Below this many elements per chunk, work stays on one thread.
-    public static let minParallelElements = 1 << 15
+    public static let minParallelElements = 1 << 22
 }

@@ -46,72 +46,101 @@ enum NNConvKernels {
     }
 
     /// im2col + sgemm per (batch item, group); a 1x1 stride-1 unpadded convolution multiplies the
-    /// input directly. Many groups run in parallel with single-threaded BLAS; otherwise BLAS threads.
+    /// input directly. Threads: many groups run as parallel items; otherwise each item's output
+    /// columns are split into blocks, each thread building its own im2col block (cache-sized) and
+    /// running a single-threaded sgemm on it; small spatial maps split output channels instead.
     static func gemmConv(_ p: Problem, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
                          out: UnsafeMutablePointer<Float>, beta: Float, threads: Int) {
         let items = p.batch * p.group
-        let parallelItems = p.group > 1 && items >= threads && threads > 1
         let pointwise = p.isPointwise
-        let colCount = pointwise ? 0 : p.depth * p.outPlane
-        func item(_ i: Int, col: UnsafeMutablePointer<Float>?, colThreads: Int) {
+        func pointers(_ i: Int) -> (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>) {
             let nb = i / p.group, g = i % p.group
-            let xg = x + (nb * p.inChannels + g * p.cg) * p.inPlane
-            let wg = w + g * p.mg * p.depth
-            let og = out + (nb * p.outChannels + g * p.mg) * p.outPlane
-            var b = UnsafePointer(xg)
-            if let col {
-                im2col(p, x: xg, col: col, threads: colThreads)
-                b = UnsafePointer(col)
-            }
-            BLAS.sgemm(m: p.mg, n: p.outPlane, k: p.depth, a: wg, lda: p.depth, b: b, ldb: p.outPlane,
-                       beta: beta, c: og, ldc: p.outPlane)
+            return (x + (nb * p.inChannels + g * p.cg) * p.inPlane, w + g * p.mg * p.depth,
+                    out + (nb * p.outChannels + g * p.mg) * p.outPlane)
         }
-        if parallelItems {
-            BLAS.setThreads(1)
+        if p.group > 1 && items >= threads && threads > 1 {
             parallelChunks(items, threads: threads) { range in
-                var col = [Float](repeating: 0, count: colCount)
+                var col = [Float](repeating: 0, count: pointwise ? 0 : p.depth * p.outPlane)
                 col.withUnsafeMutableBufferPointer { cb in
-                    for i in range { item(i, col: pointwise ? nil : cb.baseAddress, colThreads: 1) }
+                    for i in range {
+                        let (xg, wg, og) = pointers(i)
+                        var b = xg
+                        if !pointwise, let cp = cb.baseAddress {
+                            im2col(p, x: xg, col: cp, cols: 0..<p.outPlane, rows: 0..<p.depth); b = UnsafePointer(cp)
+                        }
+                        BLAS.sgemm(m: p.mg, n: p.outPlane, k: p.depth, a: wg, lda: p.depth, b: b, ldb: p.outPlane,
+                                   beta: beta, c: og, ldc: p.outPlane)
+                    }
                 }
             }
-        } else {
-            BLAS.setThreads(threads)
-            var col = [Float](repeating: 0, count: colCount)
-            col.withUnsafeMutableBufferPointer { cb in
-                for i in 0..<items { item(i, col: pointwise ? nil : cb.baseAddress, colThreads: threads) }
+            return
+        }
+        let split = GemmSplit(m: p.mg, n: p.outPlane, k: p.depth, threads: threads)
+        for i in 0..<items {
+            let (xg, wg, og) = pointers(i)
+            if pointwise {
+                BLAS.parallelSgemm(m: p.mg, n: p.outPlane, k: p.depth, a: wg, lda: p.depth, b: xg, ldb: p.outPlane,
+                                   beta: beta, c: og, ldc: p.outPlane, threads: threads)
+            } else if split.splitColumns {
+                parallelChunks(split.blocks, threads: split.blocks) { blocks in
+                    for blk in blocks {
+                        let r = split.range(blk)
+                        var col = [Float](repeating: 0, count: p.depth * r.count)
+                        col.withUnsafeMutableBufferPointer { cb in
+                            guard let cp = cb.baseAddress else { return }
+                            im2col(p, x: xg, col: cp, cols: r, rows: 0..<p.depth)
+                            BLAS.sgemm(m: p.mg, n: r.count, k: p.depth, a: wg, lda: p.depth, b: cp, ldb: r.count,
+                                       beta: beta, c: og + r.lowerBound, ldc: p.outPlane)
+                        }
+                    }
+                }
+            } else {
+                var col = [Float](repeating: 0, count: p.depth * p.outPlane)
+                col.withUnsafeMutableBufferPointer { cb in
+                    guard let cp = cb.baseAddress else { return }
+                    parallelChunks(p.depth, threads: threads, minChunk: 16) { rows in
+                        im2col(p, x: xg, col: cp, cols: 0..<p.outPlane, rows: rows)
+                    }
+                    BLAS.parallelSgemm(m: p.mg, n: p.outPlane, k: p.depth, a: wg, lda: p.depth, b: cp, ldb: p.outPlane,
+                                       beta: beta, c: og, ldc: p.outPlane, threads: threads)
+                }
             }
         }
     }
 
-    /// Fills col[(c*KH + kh)*KW + kw][oh*OW + ow] = x[c][oh*sh - ph + kh*dh][ow*sw - pw + kw*dw] (0 outside).
-    static func im2col(_ p: Problem, x: UnsafePointer<Float>, col: UnsafeMutablePointer<Float>, threads: Int) {
+    /// Fills rows `rows` of the im2col matrix restricted to output positions `cols`:
+    /// col[r][pos - cols.lowerBound] = x[c][oy*sh - ph + ky*dh][ox*sw - pw + kx*dw] (0 outside),
+    /// with r = (c*KH + ky)*KW + kx and pos = oy*OW + ox. Row stride is `cols.count`.
+    static func im2col(_ p: Problem, x: UnsafePointer<Float>, col: UnsafeMutablePointer<Float>,
+                       cols: Range<Int>, rows: Range<Int>) {
         let g = p.geo
-        let ih = g.input[0], iw = g.input[1], oh = g.output[0], ow = g.output[1]
+        let ih = g.input[0], iw = g.input[1], ow = g.output[1]
         let kh = g.kernel[0], kw = g.kernel[1], sw = g.strides[1]
-        let outPlane = p.outPlane
-        parallelChunks(p.depth, threads: threads, minChunk: 4) { rows in
-            for r in rows {
-                let c = r / (kh * kw), ky = (r / kw) % kh, kx = r % kw
-                let dst = col + r * outPlane
-                let src = x + c * ih * iw
-                let yRange = g.validOutputs(axis: 0, tap: ky)
-                let xRange = g.validOutputs(axis: 1, tap: kx)
-                let xOff = kx * g.dilations[1] - g.padsBegin[1]
-                for y in 0..<oh {
-                    let row = dst + y * ow
-                    guard yRange.contains(y), !xRange.isEmpty else {
-                        row.update(repeating: 0, count: ow); continue
-                    }
-                    let sy = y * g.strides[0] - g.padsBegin[0] + ky * g.dilations[0]
-                    let srow = src + sy * iw
-                    if xRange.lowerBound > 0 { row.update(repeating: 0, count: xRange.lowerBound) }
-                    if sw == 1 {
-                        (row + xRange.lowerBound).update(from: srow + xRange.lowerBound + xOff, count: xRange.count)
-                    } else {
-                        for xo in xRange { row[xo] = srow[xo * sw + xOff] }
-                    }
-                    if xRange.upperBound < ow { (row + xRange.upperBound).update(repeating: 0, count: ow - xRange.upperBound) }
+        let width = cols.count
+        guard width > 0, ow > 0 else { return }
+        let yFirst = cols.lowerBound / ow, yLast = (cols.upperBound - 1) / ow
+        for r in rows {
+            let c = r / (kh * kw), ky = (r / kw) % kh, kx = r % kw
+            let dst = col + r * width - cols.lowerBound
+            let src = x + c * ih * iw
+            let yRange = g.validOutputs(axis: 0, tap: ky)
+            let xRange = g.validOutputs(axis: 1, tap: kx)
+            let xOff = kx * g.dilations[1] - g.padsBegin[1]
+            for y in yFirst...yLast {
+                let x0 = y == yFirst ? cols.lowerBound - y * ow : 0
+                let x1 = y == yLast ? cols.upperBound - y * ow : ow
+                let row = dst + y * ow
+                guard yRange.contains(y) else { (row + x0).update(repeating: 0, count: x1 - x0); continue }
+                let lo = max(x0, xRange.lowerBound), hi = min(x1, xRange.upperBound)
+                guard lo < hi else { (row + x0).update(repeating: 0, count: x1 - x0); continue }
+                let srow = src + (y * g.strides[0] - g.padsBegin[0] + ky * g.dilations[0]) * iw
+                if lo > x0 { (row + x0).update(repeating: 0, count: lo - x0) }
+                if sw == 1 {
+                    (row + lo).update(from: srow + lo + xOff, count: hi - lo)
+                } else {
+                    for xo in lo..<hi { row[xo] = srow[xo * sw + xOff] }
                 }
+                if hi < x1 { (row + hi).update(repeating: 0, count: x1 - hi) }
             }
         }
     }

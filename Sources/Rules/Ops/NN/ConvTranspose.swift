@@ -46,7 +46,6 @@ enum NNConvTranspose {
         let rows = mg * kh * kw
         var out = [Float](repeating: 0, count: n * m * outPlane)
         var col = [Float](repeating: 0, count: rows * inPlane)
-        BLAS.setThreads(ctx.threads)
         x.withUnsafeBufferPointer { xb in w.withUnsafeBufferPointer { wb in
             out.withUnsafeMutableBufferPointer { ob in col.withUnsafeMutableBufferPointer { cb in
                 guard let xp = xb.baseAddress, let wp = wb.baseAddress, let op = ob.baseAddress,

@@ -28,11 +28,10 @@ enum NNGemm {
             try broadcastC(csh, c, m: m, n: n, beta: beta, into: &out)
             cBeta = 1
         }
-        BLAS.setThreads(ctx.threads)
         a.withUnsafeBufferPointer { ab in b.withUnsafeBufferPointer { bb in out.withUnsafeMutableBufferPointer { ob in
             guard let ap = ab.baseAddress, let bp = bb.baseAddress, let op = ob.baseAddress else { return }
-            BLAS.sgemm(transA: transA != 0, transB: transB != 0, m: m, n: n, k: k, alpha: alpha,
-                       a: ap, lda: ash[1], b: bp, ldb: bsh[1], beta: cBeta, c: op, ldc: n)
+            BLAS.parallelSgemm(transA: transA != 0, transB: transB != 0, m: m, n: n, k: k, alpha: alpha,
+                               a: ap, lda: ash[1], b: bp, ldb: bsh[1], beta: cBeta, c: op, ldc: n, threads: ctx.threads)
         } } }
         return Tensor(unchecked: [m, n], floats: out)
     }

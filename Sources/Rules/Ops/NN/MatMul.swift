@@ -32,16 +32,20 @@ enum NNMatMul {
             guard let ap = ab.baseAddress, let bp = bb.baseAddress, let op = ob.baseAddress else { return }
             if Tensor.elementCount(bBatch) == 1 && aBatch == batch {
                 // B is one matrix: fold A's batch into the rows of one GEMM.
-                BLAS.setThreads(ctx.threads)
-                BLAS.sgemm(m: count * m, n: n, k: k, a: ap, lda: k, b: bp, ldb: n, c: op, ldc: n)
+                BLAS.parallelSgemm(m: count * m, n: n, k: k, a: ap, lda: k, b: bp, ldb: n, c: op, ldc: n, threads: ctx.threads)
                 return
             }
-            let parallel = ctx.threads > 1 && count >= ctx.threads
-            BLAS.setThreads(parallel ? 1 : ctx.threads)
-            parallelChunks(count, threads: parallel ? ctx.threads : 1) { range in
-                for i in range {
-                    BLAS.sgemm(m: m, n: n, k: k, a: ap + aOff[i], lda: k, b: bp + bOff[i], ldb: n,
-                               c: op + i * m * n, ldc: n)
+            if ctx.threads > 1 && count >= ctx.threads {
+                parallelChunks(count, threads: ctx.threads) { range in
+                    for i in range {
+                        BLAS.sgemm(m: m, n: n, k: k, a: ap + aOff[i], lda: k, b: bp + bOff[i], ldb: n,
+                                   c: op + i * m * n, ldc: n)
+                    }
+                }
+            } else {
+                for i in 0..<count {
+                    BLAS.parallelSgemm(m: m, n: n, k: k, a: ap + aOff[i], lda: k, b: bp + bOff[i], ldb: n,
+                                       c: op + i * m * n, ldc: n, threads: ctx.threads)
                 }
             }
         } } }
