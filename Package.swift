@@ -27,9 +27,12 @@ let package = Package(
                 exclude: ["onnx-subset.proto"],
                 linkerSettings: [.linkedLibrary("protobuf-c")]),
 
+        // Small C helpers (spin-wait pause).
+        .target(name: "CShims", path: "Sources/CShims"),
+
         // MARK: Core
         .target(name: "Graph", path: "Sources/Graph"),
-        .target(name: "Rules", dependencies: ["Graph", "CBLAS"], path: "Sources/Rules"),
+        .target(name: "Rules", dependencies: ["Graph", "CBLAS", "CShims"], path: "Sources/Rules"),
         .target(name: "Importers", dependencies: ["Graph", "ONNXProto", "CZip"], path: "Sources/Importers"),
         .target(name: "Methods", dependencies: ["Graph", "Rules"], path: "Sources/Methods"),
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Graph
 import Importers
+import Rules
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -46,7 +47,7 @@ struct BenchCommand: ParsableCommand {
         if profile { profiler.report(runs: runs) }
         times.sort()
         let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
-        print("threads=\(options.threadCount) batch=\(batch)")
+        print("threads=\(options.threadCount) batch=\(batch) blas=\(BLAS.coreName)")
         print("median_ms=\(formatMs(median))")
     }
 }

@@ -54,6 +54,12 @@ public enum BLAS {
         }
     }
 
+    /// The OpenBLAS kernel family in use (e.g. "SkylakeX", "Haswell").
+    public static var coreName: String {
+        guard let p = openblas_get_corename() else { return "unknown" }
+        return String(cString: p)
+    }
+
     /// Kept for callers that used to size OpenBLAS's pool: OpenBLAS stays single-threaded.
     public static func setThreads(_ n: Int) { _ = singleThreaded }
 }

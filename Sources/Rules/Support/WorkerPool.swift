@@ -1,3 +1,4 @@
+import CShims
 import Graph
 import Synchronization
 #if canImport(Glibc)
@@ -25,6 +26,8 @@ final class WorkerPool: @unchecked Sendable {
     private var total = 0
     private var body: ((Int) -> Void)? = nil
     let workers: Int
+    /// Pause-loop iterations a worker spins before sleeping (~30 ns each).
+    static let spinLimit = Int(getenvString("CFCAM_SPIN") ?? "") ?? 20_000
 
     private init(workers: Int) {
         self.workers = workers
@@ -86,7 +89,7 @@ final class WorkerPool: @unchecked Sendable {
             var gen = claim.load(ordering: .acquiring) >> 32
             while gen == seen {
                 spins += 1
-                if spins < 200_000 { spinPause(); gen = claim.load(ordering: .acquiring) >> 32; continue }
+                if spins < WorkerPool.spinLimit { spinPause(); gen = claim.load(ordering: .acquiring) >> 32; continue }
                 pthread_mutex_lock(&mutex)
                 sleepers.add(1, ordering: .sequentiallyConsistent)
                 while claim.load(ordering: .sequentiallyConsistent) >> 32 == seen { pthread_cond_wait(&cond, &mutex) }
@@ -100,8 +103,5 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    @inline(__always) private func spinPause() {
-        // A relaxed load in a loop; keeps the core without a syscall.
-        _ = sleepers.load(ordering: .relaxed)
-    }
+    @inline(__always) private func spinPause() { cfcam_spin_pause() }
 }
