@@ -5,19 +5,76 @@
 /// behaviour to the same definition.
 public struct OpDefinition: Sendable {
     public typealias Forward = @Sendable (OpContext) throws -> [Tensor]
+    /// Vector-Jacobian product: the gradient with respect to each input (nil where the input is
+    /// not differentiable or `ctx.needs[i]` is false), given the gradients of the outputs.
+    public typealias VJP = @Sendable (BackwardContext) throws -> [Tensor?]
 
     public var domain: String
     public var opType: String
     /// Opset versions (of `domain`) this definition covers.
     public var opsets: ClosedRange<Int>
     public var forward: Forward
-    /// Extra behaviour attached by later layers (gradients, LRP), keyed by a layer's own name.
+    /// Gradient of the op; nil for ops that are not differentiable (shape arithmetic).
+    public var vjp: VJP?
+    /// How Layer-wise Relevance Propagation treats the op; nil means "no LRP rule": asking for
+    /// relevance through such a node is an error naming it.
+    public var lrp: LRPRole?
+    /// Extra behaviour attached by other layers, keyed by a layer's own name.
     public var extensions: [String: any Sendable]
 
     public init(domain: String = "", opType: String, opsets: ClosedRange<Int> = 1...Int.max,
+                vjp: VJP? = nil, lrp: LRPRole? = nil,
                 extensions: [String: any Sendable] = [:], forward: @escaping Forward) {
         self.domain = OpRegistry.canonicalDomain(domain); self.opType = opType; self.opsets = opsets
-        self.forward = forward; self.extensions = extensions
+        self.forward = forward; self.vjp = vjp; self.lrp = lrp; self.extensions = extensions
+    }
+}
+
+/// The part an op plays in LRP (zennit's layer types). Rules are chosen per node by a composite;
+/// the role says which rules make sense and which inputs are data and parameters.
+public enum LRPRole: Sendable, Equatable {
+    /// A linear layer z = W·x + b: Conv, ConvTranspose, Gemm, MatMul with constant weights.
+    /// Input 0 is the data; `weight` and `bias` index the parameter inputs.
+    case linear(weight: Int, bias: Int?)
+    /// Element-wise activation (ReLU, GELU, ...): relevance passes unchanged (zennit `Pass`).
+    case elementwise
+    /// A sum or average of its inputs (residual Add, Sum, AveragePool, GlobalAveragePool):
+    /// relevance splits in proportion to each contribution (zennit `Norm`).
+    case sum
+    /// Routing ops (MaxPool, Reshape, Flatten, Transpose, Concat, Split, Slice, Pad, Gather,
+    /// Squeeze, Identity, Dropout): relevance follows the true gradient, without loss.
+    case gradient
+    /// BatchNormalization: folded into the preceding linear layer by the canonizer, else `Pass`.
+    case batchNorm
+}
+
+/// What a VJP sees: the node, its forward inputs and outputs, and the output gradients.
+public struct BackwardContext: Sendable {
+    public let node: Node
+    public let inputs: [Tensor?]
+    public let outputs: [Tensor]
+    /// Gradient of the objective with respect to each output (zeros where none flows).
+    public let outputGrads: [Tensor]
+    /// Which input gradients the walk needs.
+    public let needs: [Bool]
+    public let threads: Int
+    public let opset: Int
+
+    public init(node: Node, inputs: [Tensor?], outputs: [Tensor], outputGrads: [Tensor], needs: [Bool],
+                threads: Int = 1, opset: Int = 17) {
+        self.node = node; self.inputs = inputs; self.outputs = outputs; self.outputGrads = outputGrads
+        self.needs = needs; self.threads = threads; self.opset = opset
+    }
+
+    public func input(_ i: Int) throws -> Tensor {
+        guard i < inputs.count, let t = inputs[i] else { throw GraphError.kernel("required input #\(i) is missing") }
+        return t
+    }
+    public func attr<T: AttributeValue>(_ key: String, default def: T) throws -> T { try node.attr(key, default: def) }
+    public func attr<T: AttributeValue>(_ key: String) throws -> T? { try node.attr(key) }
+    /// The forward context of the same node (to re-run the op, e.g. with modified inputs).
+    public func forwardContext(inputs: [Tensor?]? = nil) -> OpContext {
+        OpContext(node: node, inputs: inputs ?? self.inputs, threads: threads, opset: opset)
     }
 }
 
