@@ -32,14 +32,14 @@ struct BenchCommand: ParsableCommand {
                 ? Tensor(unchecked: shape, floats: (0..<n).map { _ in rng.nextGaussian() })
                 : Tensor.zeros(shape, dtype: info.dtype)
         }
-        var exec = try Executor(graph: graph, registry: registry, threads: options.threadCount)
-        for _ in 0..<warmup { _ = try exec.run(feeds) }
+        var exec = try CLIError.naming(options.model) { try Executor(graph: graph, registry: registry, threads: options.threadCount) }
+        for _ in 0..<warmup { _ = try CLIError.naming(options.model) { try exec.run(feeds) } }
         let profiler = OpProfiler()
         if profile { exec.nodeTimer = { node, s in profiler.add(node, s) } }
         var times: [Double] = []
         for i in 0..<runs {
             let t0 = monotonicSeconds()
-            _ = try exec.run(feeds)
+            _ = try CLIError.naming(options.model) { try exec.run(feeds) }
             let ms = (monotonicSeconds() - t0) * 1000
             times.append(ms)
             print("run \(i + 1): \(formatMs(ms)) ms")

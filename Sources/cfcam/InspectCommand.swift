@@ -2,6 +2,9 @@ import ArgumentParser
 import Graph
 import Importers
 import Rules
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `cfcam inspect MODEL`: inputs, outputs and every node with op type, output names and shapes.
 struct InspectCommand: ParsableCommand {
@@ -12,7 +15,7 @@ struct InspectCommand: ParsableCommand {
 
     func run() throws {
         let registry = standardRegistry()
-        var graph = try ModelLoader.load(options.model, registry: nil, weights: options.weights)
+        var graph = try CLIError.naming(options.model) { try ModelLoader.load(options.model, registry: nil, weights: options.weights) }
         print("model: \(options.model)")
         print("opsets: " + graph.opsets.sorted { $0.key < $1.key }.map { "\($0.key.isEmpty ? "ai.onnx" : $0.key)=\($0.value)" }.joined(separator: " "))
         for i in graph.feedInputs { print("input  \(i.name): \(i.dtype) \(i.shapeDescription)") }
@@ -33,7 +36,8 @@ struct InspectCommand: ParsableCommand {
         if !unsupported.isEmpty {
             var byOp: [String: [String]] = [:]
             for n in unsupported { byOp[n.qualifiedOp, default: []].append(n.name) }
-            print("\(GraphError.unsupportedOps(byOp))")
+            // The listing above marks them; the error goes to stderr too, naming the model.
+            fputs("Error: \(options.model): \(GraphError.unsupportedOps(byOp))\n", stderr)
             throw ExitCode(2)
         }
     }

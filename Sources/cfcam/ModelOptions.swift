@@ -19,8 +19,10 @@ struct ModelOptions: ParsableArguments {
     func load(inferAllShapes: Bool = false) throws -> (Graph, OpRegistry) {
         let registry = standardRegistry()
         BLAS.setThreads(threadCount)
-        var graph = try ModelLoader.load(model, registry: registry, weights: weights)
-        if inferAllShapes { try graph.inferShapes(registry: registry, threads: threadCount) }
-        return (graph, registry)
+        return try CLIError.naming(model) {
+            var graph = try ModelLoader.load(model, registry: registry, weights: weights)
+            if inferAllShapes { try graph.inferShapes(registry: registry, threads: threadCount) }
+            return (graph, registry)
+        }
     }
 }
