@@ -7,5 +7,6 @@ bash scripts/setup.sh --python
 source scripts/openblas-env.sh
 .venv/bin/python scripts/reference/export_models.py --out fixtures/cache
 .venv/bin/python scripts/reference/export_state_dicts.py --out fixtures/cache
+.venv/bin/python scripts/reference/export_gradients.py --models-dir fixtures/cache --out fixtures/cache
 swift build --build-tests
 swift test --skip-build 2>&1 | tee .build/test.log

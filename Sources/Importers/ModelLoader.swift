@@ -18,7 +18,7 @@ public enum ModelLoader {
             try applyWeights(arrays, to: &graph, file: w)
         }
         if let registry {
-            try registry.checkSupported(graph)
+            do { try registry.checkSupported(graph) } catch let e as GraphError { throw GraphError.inFile(path: spec, underlying: e) }
             simplify(&graph, registry: registry)
         }
         return graph
