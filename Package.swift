@@ -33,7 +33,7 @@ let package = Package(
         // MARK: Core
         .target(name: "Graph", path: "Sources/Graph"),
         .target(name: "Rules", dependencies: ["Graph", "CBLAS", "CShims"], path: "Sources/Rules"),
-        .target(name: "Importers", dependencies: ["Graph", "ONNXProto", "CZip"], path: "Sources/Importers"),
+        .target(name: "Importers", dependencies: ["Graph", "ONNXProto", "CZip", "CPNG"], path: "Sources/Importers"),
         .target(name: "Methods", dependencies: ["Graph", "Rules"], path: "Sources/Methods"),
 
         // MARK: CLI
