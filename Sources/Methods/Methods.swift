@@ -1,3 +1,0 @@
-// Explanation methods arrive with issue 4.
-import Graph
-import Rules
