@@ -46,6 +46,7 @@ public struct Executor: Sendable {
         var env = feeds
         for (step, i) in order.enumerated() {
             let node = graph.nodes[i]
+            if try runInPlace(i, step: step, env: &env, lastUse: lastUse, keep: keep, feeds: feeds) { continue }
             var args: [Tensor?] = []
             args.reserveCapacity(node.inputs.count)
             for v in node.inputs {
@@ -71,6 +72,33 @@ public struct Executor: Sendable {
             out[t] = v
         }
         return out
+    }
+
+    /// Runs node `i` in place on its first input when its op allows it and that input is an
+    /// intermediate value at its last use (not fetched, fed or a weight). Returns false otherwise.
+    private func runInPlace(_ i: Int, step: Int, env: inout [String: Tensor], lastUse: [String: Int],
+                            keep: Set<String>, feeds: [String: Tensor]) throws -> Bool {
+        let node = graph.nodes[i]
+        guard let inPlace = definitions[i].inPlace, let v = node.inputs.first, !v.isEmpty,
+              node.outputs.count == 1, !node.outputs[0].isEmpty,
+              lastUse[v] == step, !keep.contains(v), feeds[v] == nil, graph.initializers[v] == nil,
+              !node.inputs.dropFirst().contains(v), var t = env[v] else { return false }
+        let others: [Tensor?] = [nil] + node.inputs.dropFirst().map { $0.isEmpty ? nil : (env[$0] ?? graph.initializers[$0]) }
+        env[v] = nil
+        let t0 = nodeTimer == nil ? 0 : monotonicSeconds()
+        let ctx = OpContext(node: node, inputs: others, threads: threads, opset: graph.opset(of: node.domain))
+        let done: Bool
+        do { done = try inPlace(&t, ctx) } catch let e as GraphError {
+            if case .inNode = e { throw e }
+            throw GraphError.inNode(node: node.name, op: node.qualifiedOp, underlying: e)
+        }
+        if !done { env[v] = t; return false }
+        env[node.outputs[0]] = t
+        if let nodeTimer { nodeTimer(node, monotonicSeconds() - t0) }
+        for u in node.inputs.dropFirst() where !u.isEmpty && lastUse[u] == step && !keep.contains(u) && feeds[u] == nil {
+            env[u] = nil
+        }
+        return true
     }
 
     /// Runs one node's kernel, wrapping any failure with the node's name and op.

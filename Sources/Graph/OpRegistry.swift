@@ -19,14 +19,20 @@ public struct OpDefinition: Sendable {
     /// How Layer-wise Relevance Propagation treats the op; nil means "no LRP rule": asking for
     /// relevance through such a node is an error naming it.
     public var lrp: LRPRole?
+    /// Optional in-place form for element-wise ops: overwrite input 0 (passed as `inout`; the
+    /// context's input 0 is nil) with the output. Returns false when it can't (e.g. the output
+    /// shape differs); the executor then calls `forward`. Used only when input 0 is at its last use,
+    /// so the buffer is reused instead of allocating a new one.
+    public typealias InPlace = @Sendable (inout Tensor, OpContext) throws -> Bool
+    public var inPlace: InPlace?
     /// Extra behaviour attached by other layers, keyed by a layer's own name.
     public var extensions: [String: any Sendable]
 
     public init(domain: String = "", opType: String, opsets: ClosedRange<Int> = 1...Int.max,
-                vjp: VJP? = nil, lrp: LRPRole? = nil,
+                vjp: VJP? = nil, lrp: LRPRole? = nil, inPlace: InPlace? = nil,
                 extensions: [String: any Sendable] = [:], forward: @escaping Forward) {
         self.domain = OpRegistry.canonicalDomain(domain); self.opType = opType; self.opsets = opsets
-        self.forward = forward; self.vjp = vjp; self.lrp = lrp; self.extensions = extensions
+        self.forward = forward; self.vjp = vjp; self.lrp = lrp; self.inPlace = inPlace; self.extensions = extensions
     }
 }
 

@@ -113,6 +113,14 @@ public struct Tensor: Sendable, Equatable {
         }
     }
 
+    /// Mutates the float values in place (no copy when the storage is uniquely referenced).
+    public mutating func withMutableFloats<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) throws -> R {
+        guard case .float(var values) = storage else { throw GraphError.dtypeMismatch(expected: .float32, got: dtype) }
+        storage = .float([])
+        defer { storage = .float(values) }
+        return try values.withUnsafeMutableBufferPointer { try body($0) }
+    }
+
     /// Same data, new shape (element count must match).
     public func reshaped(_ newShape: [Int]) throws -> Tensor {
         guard Tensor.elementCount(newShape) == count, newShape.allSatisfy({ $0 >= 0 }) else {

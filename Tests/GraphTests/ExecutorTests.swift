@@ -115,3 +115,50 @@ final class ExecutorTests: XCTestCase {
         XCTAssertEqual(try out["b_out"]?.floats(), [3, 6])
     }
 }
+
+final class InPlaceTests: XCTestCase {
+    /// AddOne with an in-place form that records when it was used.
+    private func registry(_ log: CallLog) -> OpRegistry {
+        var r = toyRegistry()
+        r.register(OpDefinition(opType: "AddOne", inPlace: { t, ctx in
+            log.record("inplace:\(ctx.node.name)")
+            try t.withMutableFloats { b in for i in b.indices { b[i] += 1 } }
+            return true
+        }) { ctx in
+            log.record(ctx.node.name)
+            let x = try ctx.input(0)
+            return [try Tensor(shape: x.shape, floats: try x.floats().map { $0 + 1 })]
+        })
+        return r
+    }
+
+    private func graph() throws -> Graph {
+        var g = Graph(nodes: [
+            Node(name: "a", opType: "AddOne", inputs: ["x"], outputs: ["a_out"]),
+            Node(name: "b", opType: "Twice", inputs: ["a_out"], outputs: ["b_out"]),
+            Node(name: "c", opType: "AddOne", inputs: ["b_out"], outputs: ["c_out"]),
+        ], inputs: [ValueInfo(name: "x", shape: nil)], outputs: [ValueInfo(name: "c_out", shape: nil)])
+        try g.sort()
+        return g
+    }
+
+    func testInPlaceOnlyForIntermediatesAtTheirLastUse() throws {
+        let log = CallLog()
+        let exec = try Executor(graph: try graph(), registry: registry(log))
+        let x = try Tensor(shape: [2], floats: [1, 2])
+        // x is a feed: node a must not overwrite it; b_out is intermediate: c runs in place.
+        let out = try exec.run(["x": x])
+        XCTAssertEqual(try out["c_out"]?.floats(), [5, 7])
+        XCTAssertEqual(try x.floats(), [1, 2])
+        XCTAssertEqual(log.calls.filter { $0.hasPrefix("inplace") }, ["inplace:c"])
+    }
+
+    func testFetchedValuesAreNotOverwritten() throws {
+        let log = CallLog()
+        let exec = try Executor(graph: try graph(), registry: registry(log))
+        let out = try exec.run(["x": try Tensor(shape: [2], floats: [1, 2])], fetch: ["b_out", "c_out"])
+        XCTAssertEqual(try out["b_out"]?.floats(), [4, 6])
+        XCTAssertEqual(try out["c_out"]?.floats(), [5, 7])
+        XCTAssertFalse(log.calls.contains("inplace:c"))
+    }
+}
