@@ -56,14 +56,15 @@ public struct BackwardWalker: Sendable {
         // Values produced after the last use are freed as the walk passes.
         for i in order.reversed() {
             let node = graph.nodes[i]
-            let grads = node.outputs.map { signal[$0] }
+            let produced = node.outputs.filter { !$0.isEmpty }
+            let grads = produced.map { signal[$0] }
             guard grads.contains(where: { $0 != nil }) else { continue }
             guard let def = registry.lookup(node, in: graph) else {
                 throw GraphError.inNode(node: node.name, op: node.qualifiedOp, underlying: .kernel("no definition registered"))
             }
             let inputs: [Tensor?] = node.inputs.map { $0.isEmpty ? nil : (values[$0] ?? graph.initializers[$0]) }
             var outputs: [Tensor] = []
-            for o in node.outputs where !o.isEmpty {
+            for o in produced {
                 guard let t = values[o] else {
                     throw GraphError.inNode(node: node.name, op: node.qualifiedOp, underlying: .missingValue(o))
                 }
