@@ -62,9 +62,9 @@ enum ActivationOps {
             default: throw GraphError.attribute("approximate must be 'none' or 'tanh', got '\(approx)'")
             }
         })
-        r.register(OpDefinition(opType: "Clip", vjp: clipGrad, lrp: .elementwise) { ctx in [try clip(ctx)] })
+        r.register(OpDefinition(opType: "Clip", vjp: { try clipGrad($0) }, lrp: .elementwise) { ctx in [try clip(ctx)] })
         // PRelu'(0) = slope for x (and 0 for the slope), like PyTorch.
-        r.register(OpDefinition(opType: "PRelu", vjp: preluGrad, lrp: .elementwise) { ctx in
+        r.register(OpDefinition(opType: "PRelu", vjp: { try preluGrad($0) }, lrp: .elementwise) { ctx in
             let x = try ctx.input(0), slope = try ctx.input(1)
             let r = try Broadcast.map(try x.floats(), x.shape, try slope.floats(), slope.shape, threads: ctx.threads) {
                 $0 < 0 ? $0 * $1 : $0

@@ -9,16 +9,16 @@ import Graph
 /// float32 and int64 (int64 wraps on overflow; Div truncates toward zero like C, as onnxruntime).
 enum ArithmeticOps {
     static func register(into r: inout OpRegistry) {
-        r.register(OpDefinition(opType: "Add", vjp: addGrad, lrp: .sum) { ctx in
+        r.register(OpDefinition(opType: "Add", vjp: { try addGrad($0) }, lrp: .sum) { ctx in
             [try numeric(ctx, ctx.input(0), ctx.input(1), float: { $0 + $1 }, int: { $0 &+ $1 })]
         })
-        r.register(OpDefinition(opType: "Sub", vjp: subGrad) { ctx in
+        r.register(OpDefinition(opType: "Sub", vjp: { try subGrad($0) }) { ctx in
             [try numeric(ctx, ctx.input(0), ctx.input(1), float: { $0 - $1 }, int: { $0 &- $1 })]
         })
-        r.register(OpDefinition(opType: "Mul", vjp: mulGrad) { ctx in
+        r.register(OpDefinition(opType: "Mul", vjp: { try mulGrad($0) }) { ctx in
             [try numeric(ctx, ctx.input(0), ctx.input(1), float: { $0 * $1 }, int: { $0 &* $1 })]
         })
-        r.register(OpDefinition(opType: "Div", vjp: divGrad) { ctx in
+        r.register(OpDefinition(opType: "Div", vjp: { try divGrad($0) }) { ctx in
             let a = try ctx.input(0), b = try ctx.input(1)
             if case .int64(let d) = b.storage, d.contains(0) {
                 throw GraphError.kernel("integer division by zero")
@@ -26,8 +26,8 @@ enum ArithmeticOps {
             return [try numeric(ctx, a, b, float: { $0 / $1 },
                                 int: { $0.dividedReportingOverflow(by: $1).partialValue })]
         })
-        r.register(OpDefinition(opType: "Pow", vjp: powGrad) { ctx in [try power(ctx)] })
-        r.register(OpDefinition(opType: "Sum", vjp: sumGrad, lrp: .sum) { ctx in
+        r.register(OpDefinition(opType: "Pow", vjp: { try powGrad($0) }) { ctx in [try power(ctx)] })
+        r.register(OpDefinition(opType: "Sum", vjp: { try sumGrad($0) }, lrp: .sum) { ctx in
             [try fold(ctx, float: { $0 + $1 }, int: { $0 &+ $1 })]
         })
         r.register(OpDefinition(opType: "Max", vjp: { ctx in try foldGrad(ctx) { a, b in a.isNaN || a > b } }) { ctx in

@@ -25,8 +25,8 @@ enum UnaryOps {
         r.register(OpDefinition(opType: "Abs", vjp: grad { x, _ in x > 0 ? 1 : (x < 0 ? -1 : 0) }, lrp: .elementwise) { ctx in
             [try numeric(ctx, float: { Swift.abs($0) }, int: { $0 < 0 ? 0 &- $0 : $0 })]
         })
-        r.register(OpDefinition(opType: "Identity", vjp: Grad.passThrough, lrp: .gradient) { ctx in [try ctx.input(0)] })
-        r.register(OpDefinition(opType: "Dropout", vjp: Grad.passThrough, lrp: .gradient) { ctx in
+        r.register(OpDefinition(opType: "Identity", vjp: { try Grad.passThrough($0) }, lrp: .gradient) { ctx in [try ctx.input(0)] })
+        r.register(OpDefinition(opType: "Dropout", vjp: { try Grad.passThrough($0) }, lrp: .gradient) { ctx in
             // Inference: the data passes through (ratio and training_mode are ignored); the
             // optional mask output is all true.
             let x = try ctx.input(0)
