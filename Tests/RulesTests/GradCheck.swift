@@ -127,14 +127,15 @@ struct GradCheck {
         return Tensor(unchecked: shape, floats: v)
     }
 
-    /// A float tensor of `shape` whose values are distinct multiples of `spacing` plus `offset`,
-    /// shuffled: no two are closer than `spacing` (for Max, Min and ReduceMax away from ties).
+    /// A float tensor of `shape` holding -1 + offset + k·spacing for k = 0..<count, shuffled: no two
+    /// are closer than `spacing`, and tensors with different offsets interleave without ties (for
+    /// Max, Min and ReduceMax away from ties).
     static func distinct(_ shape: [Int], seed: Int, spacing: Float = 0.1, offset: Float = 0) -> Tensor {
         let n = Tensor.elementCount(shape)
         let keys = values(n, seed: seed)
         let order = keys.indices.sorted { keys[$0] < keys[$1] }
         var v = [Float](repeating: 0, count: n)
-        for (rank, j) in order.enumerated() { v[j] = Float(rank) * spacing + offset - Float(n) * spacing / 2 }
+        for (rank, j) in order.enumerated() { v[j] = Float(rank) * spacing + offset - 1 }
         return Tensor(unchecked: shape, floats: v)
     }
 }
