@@ -11,7 +11,11 @@ enum ActivationOps {
     static func register(into r: inout OpRegistry) {
         // Kinks follow PyTorch: Relu'(0) = 0; LeakyRelu'(0) = alpha; Elu'(0) = alpha.
         r.register(OpDefinition(opType: "Relu", vjp: { ctx in try Grad.pointwise(ctx) { x, _ in x > 0 ? 1 : 0 } },
-                                lrp: .elementwise) { ctx in
+                                lrp: .elementwise, inPlace: { t, _ in
+            guard t.dtype == .float32 else { return false }
+            try t.withMutableFloats { o in for i in o.indices { o[i] = Swift.max(o[i], 0) } }
+            return true
+        }) { ctx in
             [try UnaryOps.numeric(ctx, float: { Swift.max($0, 0) }, int: { Swift.max($0, 0) })]
         })
         r.register(OpDefinition(opType: "LeakyRelu", vjp: { ctx in

@@ -9,7 +9,13 @@ import Graph
 /// float32 and int64 (int64 wraps on overflow; Div truncates toward zero like C, as onnxruntime).
 enum ArithmeticOps {
     static func register(into r: inout OpRegistry) {
-        r.register(OpDefinition(opType: "Add", vjp: { try addGrad($0) }, lrp: .sum) { ctx in
+        // In place when the other operand has the same shape (residual adds): no new buffer.
+        r.register(OpDefinition(opType: "Add", vjp: { try addGrad($0) }, lrp: .sum, inPlace: { a, ctx in
+            guard a.dtype == .float32, let b = ctx.optionalInput(1), b.dtype == .float32, b.shape == a.shape else { return false }
+            let bv = try b.floats()
+            try a.withMutableFloats { o in bv.withUnsafeBufferPointer { p in for i in o.indices { o[i] += p[i] } } }
+            return true
+        }) { ctx in
             [try numeric(ctx, ctx.input(0), ctx.input(1), float: { $0 + $1 }, int: { $0 &+ $1 })]
         })
         r.register(OpDefinition(opType: "Sub", vjp: { try subGrad($0) }) { ctx in
