@@ -9,28 +9,52 @@ import Graph
 /// Clip, and PRelu (slope broadcast to the input's shape).
 enum ActivationOps {
     static func register(into r: inout OpRegistry) {
-        r.register(OpDefinition(opType: "Relu") { ctx in
+        // Kinks follow PyTorch: Relu'(0) = 0; LeakyRelu'(0) = alpha; Elu'(0) = alpha.
+        r.register(OpDefinition(opType: "Relu", vjp: { ctx in try Grad.pointwise(ctx) { x, _ in x > 0 ? 1 : 0 } },
+                                lrp: .elementwise) { ctx in
             [try UnaryOps.numeric(ctx, float: { Swift.max($0, 0) }, int: { Swift.max($0, 0) })]
         })
-        r.register(OpDefinition(opType: "LeakyRelu") { ctx in
+        r.register(OpDefinition(opType: "LeakyRelu", vjp: { ctx in
+            let alpha: Float = try ctx.attr("alpha", default: 0.01)
+            return try Grad.pointwise(ctx) { x, _ in x > 0 ? 1 : alpha }
+        }, lrp: .elementwise) { ctx in
             let alpha: Float = try ctx.attr("alpha", default: 0.01)
             return [try UnaryOps.float(ctx) { $0 < 0 ? alpha * $0 : $0 }]
         })
-        r.register(OpDefinition(opType: "Elu") { ctx in
+        r.register(OpDefinition(opType: "Elu", vjp: { ctx in
+            let alpha: Float = try ctx.attr("alpha", default: 1)
+            return try Grad.pointwise(ctx) { x, _ in x > 0 ? 1 : alpha * expf(x) }
+        }, lrp: .elementwise) { ctx in
             let alpha: Float = try ctx.attr("alpha", default: 1)
             return [try UnaryOps.float(ctx) { $0 < 0 ? alpha * expm1f($0) : $0 }]
         })
-        r.register(OpDefinition(opType: "Sigmoid") { ctx in [try UnaryOps.float(ctx, sigmoid)] })
-        r.register(OpDefinition(opType: "HardSigmoid") { ctx in
+        r.register(OpDefinition(opType: "Sigmoid", vjp: { ctx in try Grad.pointwise(ctx) { _, y in y * (1 - y) } },
+                                lrp: .elementwise) { ctx in [try UnaryOps.float(ctx, sigmoid)] })
+        // HardSigmoid / HardSwish: flat (zero gradient) at the corners, like PyTorch.
+        r.register(OpDefinition(opType: "HardSigmoid", vjp: { ctx in
+            let alpha: Float = try ctx.attr("alpha", default: 0.2), beta: Float = try ctx.attr("beta", default: 0.5)
+            return try Grad.pointwise(ctx) { x, _ in
+                let v = alpha * x + beta
+                return v > 0 && v < 1 ? alpha : 0
+            }
+        }, lrp: .elementwise) { ctx in
             let alpha: Float = try ctx.attr("alpha", default: 0.2), beta: Float = try ctx.attr("beta", default: 0.5)
             return [try UnaryOps.float(ctx) { Swift.max(0, Swift.min(1, alpha * $0 + beta)) }]
         })
-        r.register(OpDefinition(opType: "HardSwish") { ctx in
+        r.register(OpDefinition(opType: "HardSwish", vjp: { ctx in
+            try Grad.pointwise(ctx) { x, _ in x <= -3 ? 0 : (x < 3 ? x / 3 + 0.5 : 1) }
+        }, lrp: .elementwise) { ctx in
             [try UnaryOps.float(ctx) { $0 * Swift.max(0, Swift.min(1, $0 / 6 + 0.5)) }]
         })
-        r.register(OpDefinition(opType: "Tanh") { ctx in [try UnaryOps.float(ctx) { tanhf($0) }] })
-        r.register(OpDefinition(opType: "Erf") { ctx in [try UnaryOps.float(ctx) { erff($0) }] })
-        r.register(OpDefinition(opType: "Gelu") { ctx in
+        r.register(OpDefinition(opType: "Tanh", vjp: { ctx in try Grad.pointwise(ctx) { _, y in 1 - y * y } },
+                                lrp: .elementwise) { ctx in [try UnaryOps.float(ctx) { tanhf($0) }] })
+        r.register(OpDefinition(opType: "Erf", vjp: { ctx in
+            try Grad.pointwise(ctx) { x, _ in 1.1283791670955126 * expf(-x * x) }
+        }, lrp: .elementwise) { ctx in [try UnaryOps.float(ctx) { erff($0) }] })
+        r.register(OpDefinition(opType: "Gelu", vjp: { ctx in
+            let approx: String = try ctx.attr("approximate", default: "none")
+            return try Grad.pointwise(ctx, approx == "tanh" ? geluTanhGrad : geluErfGrad)
+        }, lrp: .elementwise) { ctx in
             let approx: String = try ctx.attr("approximate", default: "none")
             switch approx {
             case "none": return [try UnaryOps.float(ctx, geluErf)]
@@ -38,8 +62,9 @@ enum ActivationOps {
             default: throw GraphError.attribute("approximate must be 'none' or 'tanh', got '\(approx)'")
             }
         })
-        r.register(OpDefinition(opType: "Clip") { ctx in [try clip(ctx)] })
-        r.register(OpDefinition(opType: "PRelu") { ctx in
+        r.register(OpDefinition(opType: "Clip", vjp: { try clipGrad($0) }, lrp: .elementwise) { ctx in [try clip(ctx)] })
+        // PRelu'(0) = slope for x (and 0 for the slope), like PyTorch.
+        r.register(OpDefinition(opType: "PRelu", vjp: { try preluGrad($0) }, lrp: .elementwise) { ctx in
             let x = try ctx.input(0), slope = try ctx.input(1)
             let r = try Broadcast.map(try x.floats(), x.shape, try slope.floats(), slope.shape, threads: ctx.threads) {
                 $0 < 0 ? $0 * $1 : $0
@@ -67,6 +92,57 @@ enum ActivationOps {
     @inline(__always)
     static func geluTanh(_ x: Float) -> Float {
         0.5 * x * (1 + tanhf(0.79788456080286536 * (x + 0.044715 * x * x * x)))
+    }
+
+    /// d/dx of exact GELU: Φ(x) + x·φ(x).
+    static func geluErfGrad(_ x: Float, _: Float) -> Float {
+        0.5 * (1 + erff(x * 0.70710678118654752)) + x * 0.39894228040143268 * expf(-0.5 * x * x)
+    }
+
+    /// d/dx of tanh-GELU: ½(1 + t) + ½x(1 - t²)·√(2/π)(1 + 3·0.044715x²), t = tanh(√(2/π)(x + 0.044715x³)).
+    static func geluTanhGrad(_ x: Float, _: Float) -> Float {
+        let k: Float = 0.79788456080286536, c: Float = 0.044715
+        let t = tanhf(k * (x + c * x * x * x))
+        return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * c * x * x)
+    }
+
+    /// PRelu: x gets g where x > 0, slope·g elsewhere; the slope gets x·g where x <= 0, summed
+    /// back to its shape.
+    static func preluGrad(_ ctx: BackwardContext) throws -> [Tensor?] {
+        guard Grad.isFloat(ctx) else { return Grad.none(ctx) }
+        let x = try ctx.input(0), slope = try ctx.input(1)
+        let g = try Grad.output(ctx), shape = ctx.outputs[0].shape
+        var out = Grad.none(ctx)
+        if Grad.wants(ctx, 0) {
+            out[0] = try Grad.binary(x, slope, g: g, shape: shape, which: 0, threads: ctx.threads) { v, w in v > 0 ? 1 : w }
+        }
+        if Grad.wants(ctx, 1) {
+            out[1] = try Grad.binary(x, slope, g: g, shape: shape, which: 1, threads: ctx.threads) { v, _ in v > 0 ? 0 : v }
+        }
+        return out
+    }
+
+    /// Clip as PyTorch's clamp differentiates it: x gets g where min <= x <= max (bounds
+    /// included); the min input gets the sum of g where x < min, the max input where x > max.
+    static func clipGrad(_ ctx: BackwardContext) throws -> [Tensor?] {
+        guard Grad.isFloat(ctx) else { return Grad.none(ctx) }
+        let xv = try ctx.input(0).floats(), g = try Grad.output(ctx)
+        guard xv.count == g.count else { throw GraphError.invalidShape("Clip input and output sizes differ") }
+        let lo = try ctx.forwardContext().optionalInput(1).map { try $0.floats().first ?? -.infinity } ?? -.infinity
+        let hi = try ctx.forwardContext().optionalInput(2).map { try $0.floats().first ?? .infinity } ?? .infinity
+        var out = Grad.none(ctx)
+        if Grad.wants(ctx, 0) {
+            var d = [Float](repeating: 0, count: g.count)
+            for i in d.indices where xv[i] >= lo && xv[i] <= hi { d[i] = g[i] }
+            out[0] = Tensor(unchecked: ctx.outputs[0].shape, floats: d)
+        }
+        for (k, bound) in [(1, lo), (2, hi)] where Grad.wants(ctx, k) {
+            var s: Float = 0
+            for i in g.indices where k == 1 ? xv[i] < bound : xv[i] > bound { s += g[i] }
+            let t = try ctx.input(k)
+            out[k] = Tensor(unchecked: t.shape, floats: [Float](repeating: s, count: t.count))
+        }
+        return out
     }
 
     /// Clip(x, min?, max?): min and max are optional scalar inputs of x's dtype; the result is

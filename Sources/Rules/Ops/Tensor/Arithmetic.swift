@@ -9,16 +9,16 @@ import Graph
 /// float32 and int64 (int64 wraps on overflow; Div truncates toward zero like C, as onnxruntime).
 enum ArithmeticOps {
     static func register(into r: inout OpRegistry) {
-        r.register(OpDefinition(opType: "Add") { ctx in
+        r.register(OpDefinition(opType: "Add", vjp: { try addGrad($0) }, lrp: .sum) { ctx in
             [try numeric(ctx, ctx.input(0), ctx.input(1), float: { $0 + $1 }, int: { $0 &+ $1 })]
         })
-        r.register(OpDefinition(opType: "Sub") { ctx in
+        r.register(OpDefinition(opType: "Sub", vjp: { try subGrad($0) }) { ctx in
             [try numeric(ctx, ctx.input(0), ctx.input(1), float: { $0 - $1 }, int: { $0 &- $1 })]
         })
-        r.register(OpDefinition(opType: "Mul") { ctx in
+        r.register(OpDefinition(opType: "Mul", vjp: { try mulGrad($0) }) { ctx in
             [try numeric(ctx, ctx.input(0), ctx.input(1), float: { $0 * $1 }, int: { $0 &* $1 })]
         })
-        r.register(OpDefinition(opType: "Div") { ctx in
+        r.register(OpDefinition(opType: "Div", vjp: { try divGrad($0) }) { ctx in
             let a = try ctx.input(0), b = try ctx.input(1)
             if case .int64(let d) = b.storage, d.contains(0) {
                 throw GraphError.kernel("integer division by zero")
@@ -26,14 +26,14 @@ enum ArithmeticOps {
             return [try numeric(ctx, a, b, float: { $0 / $1 },
                                 int: { $0.dividedReportingOverflow(by: $1).partialValue })]
         })
-        r.register(OpDefinition(opType: "Pow") { ctx in [try power(ctx)] })
-        r.register(OpDefinition(opType: "Sum") { ctx in
+        r.register(OpDefinition(opType: "Pow", vjp: { try powGrad($0) }) { ctx in [try power(ctx)] })
+        r.register(OpDefinition(opType: "Sum", vjp: { try sumGrad($0) }, lrp: .sum) { ctx in
             [try fold(ctx, float: { $0 + $1 }, int: { $0 &+ $1 })]
         })
-        r.register(OpDefinition(opType: "Max") { ctx in
+        r.register(OpDefinition(opType: "Max", vjp: { ctx in try foldGrad(ctx) { a, b in a.isNaN || a > b } }) { ctx in
             [try fold(ctx, float: { $0.isNaN || $0 > $1 ? $0 : $1 }, int: { Swift.max($0, $1) })]
         })
-        r.register(OpDefinition(opType: "Min") { ctx in
+        r.register(OpDefinition(opType: "Min", vjp: { ctx in try foldGrad(ctx) { a, b in a.isNaN || a < b } }) { ctx in
             [try fold(ctx, float: { $0.isNaN || $0 < $1 ? $0 : $1 }, int: { Swift.min($0, $1) })]
         })
     }
@@ -91,5 +91,102 @@ enum ArithmeticOps {
     @inline(__always)
     static func truncatedInt(_ d: Double) -> Int64 {
         d.isFinite ? Int64(exactly: d.rounded(.towardZero)) ?? 0 : 0
+    }
+}
+
+// MARK: Gradients
+
+extension ArithmeticOps {
+    /// d(a + b): the output gradient, summed back to each operand's shape.
+    static func addGrad(_ ctx: BackwardContext) throws -> [Tensor?] {
+        try linearGrad(ctx, signs: [1, 1])
+    }
+
+    /// d(a - b): +g to a, -g to b, each summed back to its shape.
+    static func subGrad(_ ctx: BackwardContext) throws -> [Tensor?] {
+        try linearGrad(ctx, signs: [1, -1])
+    }
+
+    /// Sum(x0, x1, ...): every input gets the output gradient summed back to its shape.
+    static func sumGrad(_ ctx: BackwardContext) throws -> [Tensor?] {
+        try linearGrad(ctx, signs: [Float](repeating: 1, count: ctx.inputs.count))
+    }
+
+    /// Inputs i get `signs[i] * g`, unbroadcast.
+    private static func linearGrad(_ ctx: BackwardContext, signs: [Float]) throws -> [Tensor?] {
+        guard Grad.isFloat(ctx) else { return Grad.none(ctx) }
+        let g = try Grad.output(ctx), shape = ctx.outputs[0].shape
+        var out = Grad.none(ctx)
+        for i in out.indices where Grad.wants(ctx, i) && i < signs.count {
+            var v = try Unbroadcast.sum(g, shape, to: try ctx.input(i).shape)
+            if signs[i] != 1 { for k in v.indices { v[k] *= signs[i] } }
+            out[i] = Tensor(unchecked: try ctx.input(i).shape, floats: v)
+        }
+        return out
+    }
+
+    /// The gradient of a broadcasting binary op for each wanted operand; `da` and `db` give
+    /// dy/da and dy/db at one element pair.
+    private static func binaryGrad(_ ctx: BackwardContext, _ da: (Float, Float) -> Float,
+                                   _ db: (Float, Float) -> Float) throws -> [Tensor?] {
+        guard Grad.isFloat(ctx) else { return Grad.none(ctx) }
+        let a = try ctx.input(0), b = try ctx.input(1).cast(to: .float32)
+        let g = try Grad.output(ctx), shape = ctx.outputs[0].shape
+        var out = Grad.none(ctx)
+        if Grad.wants(ctx, 0) { out[0] = try Grad.binary(a, b, g: g, shape: shape, which: 0, threads: ctx.threads, da) }
+        if Grad.wants(ctx, 1) { out[1] = try Grad.binary(a, b, g: g, shape: shape, which: 1, threads: ctx.threads, db) }
+        return out
+    }
+
+    /// d(a * b) = (b, a).
+    static func mulGrad(_ ctx: BackwardContext) throws -> [Tensor?] {
+        try binaryGrad(ctx, { _, b in b }, { a, _ in a })
+    }
+
+    /// d(a / b) = (1 / b, -a / b²), as PyTorch computes them.
+    static func divGrad(_ ctx: BackwardContext) throws -> [Tensor?] {
+        try binaryGrad(ctx, { _, b in 1 / b }, { a, b in -a / (b * b) })
+    }
+
+    /// Pow as PyTorch differentiates it: base e·x^(e-1), 0 where e = 0; exponent x^e·ln x, 0 where
+    /// x = 0 and e >= 0 (NaN for negative bases, like PyTorch). An int64 exponent gets none.
+    static func powGrad(_ ctx: BackwardContext) throws -> [Tensor?] {
+        try binaryGrad(ctx, { x, e in e == 0 ? 0 : e * powf(x, e - 1) },
+                       { x, e in x == 0 && e >= 0 ? 0 : powf(x, e) * logf(x) })
+    }
+
+    /// Max / Min as the left fold the forward computes, each pairwise step split like PyTorch's
+    /// `maximum` / `minimum`: the winner takes the gradient, equal operands half each. So three
+    /// tied inputs get 1/4, 1/4, 1/2 (as torch.maximum(torch.maximum(a, b), c) does).
+    /// `wins(a, b)`: the accumulated value a is strictly selected over b.
+    static func foldGrad(_ ctx: BackwardContext, wins: (Float, Float) -> Bool) throws -> [Tensor?] {
+        guard Grad.isFloat(ctx) else { return Grad.none(ctx) }
+        let g = try Grad.output(ctx), shape = ctx.outputs[0].shape
+        let present = ctx.inputs.indices.filter { ctx.inputs[$0] != nil }
+        // Every input read at the output's shape, and the running fold after each input.
+        let full = try present.map { try Grad.expand(try ctx.input($0), to: shape, threads: ctx.threads) }
+        guard var acc = full.first else { return Grad.none(ctx) }
+        var folds = [acc]
+        for x in full.dropFirst() {
+            for i in acc.indices where !wins(acc[i], x[i]) && acc[i] != x[i] { acc[i] = x[i] }
+            folds.append(acc)
+        }
+        var gradFull = [[Float]](repeating: [], count: full.count)
+        var gAcc = g
+        for k in stride(from: full.count - 1, through: 1, by: -1) {
+            let a = folds[k - 1], b = full[k]
+            var gb = [Float](repeating: 0, count: g.count)
+            for i in gAcc.indices {
+                if a[i] == b[i] { gb[i] = gAcc[i] / 2; gAcc[i] /= 2 } else if !wins(a[i], b[i]) { gb[i] = gAcc[i]; gAcc[i] = 0 }
+            }
+            gradFull[k] = gb
+        }
+        gradFull[0] = gAcc
+        var out = Grad.none(ctx)
+        for (k, i) in present.enumerated() where Grad.wants(ctx, i) {
+            let s = try ctx.input(i).shape
+            out[i] = Tensor(unchecked: s, floats: try Unbroadcast.sum(gradFull[k], shape, to: s))
+        }
+        return out
     }
 }

@@ -4,7 +4,7 @@ import Graph
 /// `product(shape[axis...])` elements per outer index.
 enum ConcatSplitOps {
     static func register(into r: inout OpRegistry) {
-        r.register(OpDefinition(opType: "Concat") { ctx in
+        r.register(OpDefinition(opType: "Concat", vjp: { try concatGrad($0) }, lrp: .gradient) { ctx in
             let xs = try variadicInputs(ctx)
             try requireSameDType(xs)
             let rank = xs[0].rank
@@ -21,7 +21,7 @@ enum ConcatSplitOps {
             }
             return [try dispatch(xs[0].dtype, ConcatBody(xs: xs, axis: axis, shape: shape))]
         })
-        r.register(OpDefinition(opType: "Split") { ctx in
+        r.register(OpDefinition(opType: "Split", vjp: { try splitGrad($0) }, lrp: .gradient) { ctx in
             let x = try ctx.input(0)
             let axis = try Axes.normalize(try ctx.attr("axis", default: 0), rank: x.rank)
             let sizes = try splitSizes(ctx, dim: x.shape[axis])
@@ -105,5 +105,41 @@ enum ConcatSplitOps {
                 }
             }
         }
+    }
+}
+
+// MARK: Gradients
+
+extension ConcatSplitOps {
+    /// Concat: the output gradient split back into the inputs' pieces along the axis.
+    static func concatGrad(_ ctx: BackwardContext) throws -> [Tensor?] {
+        guard Grad.isFloat(ctx) else { return Grad.none(ctx) }
+        let g = try Grad.outputTensor(ctx)
+        let axis = try Axes.normalize(try ctx.node.required("axis") as Int, rank: g.rank)
+        let present = ctx.inputs.indices.filter { ctx.inputs[$0] != nil }
+        let sizes = try present.map { i -> Int in
+            let x = try ctx.input(i)
+            guard x.rank == g.rank else { throw GraphError.invalidShape("Concat input \(x.shape) and output \(g.shape) differ in rank") }
+            return x.shape[axis]
+        }
+        guard sizes.reduce(0, +) == g.shape[axis] else {
+            throw GraphError.invalidShape("Concat inputs do not add up to the output \(g.shape) along axis \(axis)")
+        }
+        let pieces = try SplitBody(x: g, axis: axis, sizes: sizes).run(Float.self)
+        var out = Grad.none(ctx)
+        for (k, i) in present.enumerated() where Grad.wants(ctx, i) { out[i] = pieces[k] }
+        return out
+    }
+
+    /// Split: the outputs' gradients (zeros for outputs nothing flows into) concatenated back.
+    static func splitGrad(_ ctx: BackwardContext) throws -> [Tensor?] {
+        guard Grad.isFloat(ctx), Grad.wants(ctx, 0) else { return Grad.none(ctx) }
+        let x = try ctx.input(0)
+        let axis = try Axes.normalize(try ctx.attr("axis", default: 0), rank: x.rank)
+        let gs = try ctx.outputs.indices.map { try Grad.outputTensor(ctx, $0) }
+        guard gs.allSatisfy({ $0.rank == x.rank }), gs.reduce(0, { $0 + $1.shape[axis] }) == x.shape[axis] else {
+            throw GraphError.invalidShape("Split output gradients \(gs.map(\.shape)) do not assemble into the input \(x.shape)")
+        }
+        return Grad.at(ctx, [0: try ConcatBody(xs: gs, axis: axis, shape: x.shape).run(Float.self)])
     }
 }

@@ -9,21 +9,34 @@ enum ReduceOps {
     enum Kind { case sum, mean, max }
 
     static func register(into r: inout OpRegistry) {
-        r.register(OpDefinition(opType: "ReduceSum") { ctx in [try reduce(ctx, .sum)] })
-        r.register(OpDefinition(opType: "ReduceMean") { ctx in [try reduce(ctx, .mean)] })
-        r.register(OpDefinition(opType: "ReduceMax") { ctx in [try reduce(ctx, .max)] })
+        r.register(OpDefinition(opType: "ReduceSum", vjp: { ctx in try reduceGrad(ctx, .sum) }, lrp: .sum) { ctx in
+            [try reduce(ctx, .sum)]
+        })
+        r.register(OpDefinition(opType: "ReduceMean", vjp: { ctx in try reduceGrad(ctx, .mean) }, lrp: .sum) { ctx in
+            [try reduce(ctx, .mean)]
+        })
+        r.register(OpDefinition(opType: "ReduceMax", vjp: { ctx in try reduceGrad(ctx, .max) }, lrp: .gradient) { ctx in
+            [try reduce(ctx, .max)]
+        })
+    }
+
+    /// The sorted reduced axes and the output shape, or nil when the op passes its input unchanged
+    /// (empty axes with noop_with_empty_axes = 1).
+    static func plan(_ ctx: OpContext, _ x: Tensor) throws -> (axes: [Int], outShape: [Int], keepShape: [Int])? {
+        let keep: Int = try ctx.attr("keepdims", default: 1)
+        let noop: Int = try ctx.attr("noop_with_empty_axes", default: 0)
+        let given = try Axes.values(ctx.optionalInput(1)) ?? []
+        if given.isEmpty && noop != 0 { return nil }
+        let axes = given.isEmpty ? Array(0..<x.rank) : try Axes.normalize(given, rank: x.rank).sorted()
+        let reduced = Set(axes)
+        let keepShape = x.shape.indices.map { reduced.contains($0) ? 1 : x.shape[$0] }
+        let outShape = keep != 0 ? keepShape : x.shape.indices.filter { !reduced.contains($0) }.map { x.shape[$0] }
+        return (axes, outShape, keepShape)
     }
 
     static func reduce(_ ctx: OpContext, _ kind: Kind) throws -> Tensor {
         let x = try ctx.input(0)
-        let keep: Int = try ctx.attr("keepdims", default: 1)
-        let noop: Int = try ctx.attr("noop_with_empty_axes", default: 0)
-        let given = try Axes.values(ctx.optionalInput(1)) ?? []
-        if given.isEmpty && noop != 0 { return x }
-        let axes = given.isEmpty ? Array(0..<x.rank) : try Axes.normalize(given, rank: x.rank).sorted()
-        let reduced = Set(axes)
-        let outShape = keep != 0 ? x.shape.indices.map { reduced.contains($0) ? 1 : x.shape[$0] }
-                                 : x.shape.indices.filter { !reduced.contains($0) }.map { x.shape[$0] }
+        guard let (axes, outShape, _) = try plan(ctx, x) else { return x }
 
         // Merge adjacent axes into runs [lo, hi), then reduce from the innermost run outward.
         var runs: [Range<Int>] = []
@@ -58,6 +71,35 @@ enum ReduceOps {
             return Tensor(unchecked: outShape, ints: v)
         case .bool:
             throw GraphError.kernel("input must be float32 or int64, got bool")
+        }
+    }
+
+    /// ReduceSum / ReduceMean: the output gradient spread over the reduced axes (divided by their
+    /// element count for the mean). ReduceMax: to the maxima, split evenly among ties as
+    /// PyTorch's `amax` does (a NaN maximum passes no gradient).
+    static func reduceGrad(_ ctx: BackwardContext, _ kind: Kind) throws -> [Tensor?] {
+        guard Grad.isFloat(ctx), Grad.wants(ctx, 0) else { return Grad.none(ctx) }
+        let x = try ctx.input(0)
+        guard let (axes, outShape, keepShape) = try plan(ctx.forwardContext(), x) else { return try Grad.passThrough(ctx) }
+        guard outShape == ctx.outputs[0].shape else {
+            throw GraphError.invalidShape("recomputed output shape \(outShape) differs from \(ctx.outputs[0].shape)")
+        }
+        var g = try Grad.output(ctx)
+        switch kind {
+        case .sum, .mean:
+            if kind == .mean {
+                let n = Float(axes.reduce(1) { $0 * x.shape[$1] })
+                for i in g.indices { g[i] /= n }
+            }
+            let spread = try Grad.expand(Tensor(unchecked: keepShape, floats: g), to: x.shape, threads: ctx.threads)
+            return Grad.at(ctx, [0: Tensor(unchecked: x.shape, floats: spread)])
+        case .max:
+            let xv = try x.floats(), y = try ctx.outputs[0].floats()
+            let mask = try Broadcast.map(xv, x.shape, y, keepShape, threads: ctx.threads) { (a: Float, m: Float) -> Float in a == m ? 1 : 0 }
+            let ties = try Unbroadcast.sum(mask.values, x.shape, to: keepShape)
+            for i in g.indices { g[i] = ties[i] > 0 ? g[i] / ties[i] : 0 }
+            let r = try Broadcast.map(mask.values, x.shape, g, keepShape, threads: ctx.threads) { $0 * $1 }
+            return Grad.at(ctx, [0: Tensor(unchecked: x.shape, floats: r.values)])
         }
     }
 

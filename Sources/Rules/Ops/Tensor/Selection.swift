@@ -7,7 +7,7 @@ enum SelectionOps {
             let a = try ctx.input(0), b = try ctx.input(1)
             return [try equal(a, b, threads: ctx.threads)]
         })
-        r.register(OpDefinition(opType: "Where") { ctx in
+        r.register(OpDefinition(opType: "Where", vjp: { try whereGrad($0) }) { ctx in
             let c = try ctx.input(0), x = try ctx.input(1), y = try ctx.input(2)
             try require(c, .bool, "condition")
             try requireSameDType([x, y], what: "X and Y")
@@ -34,5 +34,27 @@ enum SelectionOps {
                                       threads: threads) { $0 ? $1 : $2 }
             return T.tensor(r.shape, r.values)
         }
+    }
+}
+
+// MARK: Gradients
+
+extension SelectionOps {
+    /// Where: X gets the gradient where the condition holds, Y where it does not, each summed
+    /// back to its shape; the condition gets none.
+    static func whereGrad(_ ctx: BackwardContext) throws -> [Tensor?] {
+        guard Grad.isFloat(ctx) else { return Grad.none(ctx) }
+        let c = try ctx.input(0)
+        let cv = try c.bools(), g = try Grad.output(ctx), shape = ctx.outputs[0].shape
+        var out = Grad.none(ctx)
+        for (i, pick) in [(1, true), (2, false)] where Grad.wants(ctx, i) {
+            let masked = try Broadcast.map(cv, c.shape, g, shape, threads: ctx.threads) { $0 == pick ? $1 : 0 }
+            guard masked.shape == shape else {
+                throw GraphError.invalidShape("condition \(c.shape) does not broadcast to the output \(shape)")
+            }
+            let target = try ctx.input(i).shape
+            out[i] = Tensor(unchecked: target, floats: try Unbroadcast.sum(masked.values, shape, to: target))
+        }
+        return out
     }
 }

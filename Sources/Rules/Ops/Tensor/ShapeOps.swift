@@ -1,16 +1,16 @@
 import Graph
 
-/// Ops that change only the shape, never the data order: Reshape, Flatten, Squeeze, Unsqueeze;
-/// and Shape, which reads it.
+/// Ops that change only the shape, never the data order: Reshape, Flatten, Squeeze, Unsqueeze
+/// (their gradient is the output's, reshaped back); and Shape, which reads it (no gradient).
 enum ShapeOps {
     static func register(into r: inout OpRegistry) {
-        r.register(OpDefinition(opType: "Reshape") { ctx in
+        r.register(OpDefinition(opType: "Reshape", vjp: { try Grad.passThrough($0) }, lrp: .gradient) { ctx in
             let x = try ctx.input(0)
             guard let spec = try Axes.values(try ctx.input(1), what: "shape") else { return [x] }
             let allowZero: Int = try ctx.attr("allowzero", default: 0)
             return [try x.reshaped(reshapeTarget(spec, input: x.shape, allowZero: allowZero != 0))]
         })
-        r.register(OpDefinition(opType: "Flatten") { ctx in
+        r.register(OpDefinition(opType: "Flatten", vjp: { try Grad.passThrough($0) }, lrp: .gradient) { ctx in
             let x = try ctx.input(0)
             let axis: Int = try ctx.attr("axis", default: 1)
             guard axis >= -x.rank, axis <= x.rank else {
@@ -19,7 +19,7 @@ enum ShapeOps {
             let a = axis < 0 ? axis + x.rank : axis
             return [try x.reshaped([Axes.product(x.shape, 0..<a), Axes.product(x.shape, a..<x.rank)])]
         })
-        r.register(OpDefinition(opType: "Squeeze") { ctx in
+        r.register(OpDefinition(opType: "Squeeze", vjp: { try Grad.passThrough($0) }, lrp: .gradient) { ctx in
             let x = try ctx.input(0)
             let axes: Set<Int>
             if let given = try Axes.values(ctx.optionalInput(1)) {
@@ -32,7 +32,7 @@ enum ShapeOps {
             }
             return [try x.reshaped(x.shape.indices.filter { !axes.contains($0) }.map { x.shape[$0] })]
         })
-        r.register(OpDefinition(opType: "Unsqueeze") { ctx in
+        r.register(OpDefinition(opType: "Unsqueeze", vjp: { try Grad.passThrough($0) }, lrp: .gradient) { ctx in
             let x = try ctx.input(0)
             guard let given = try Axes.values(try ctx.input(1)) else { return [x] }
             let rank = x.rank + given.count

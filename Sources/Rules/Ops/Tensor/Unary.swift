@@ -9,26 +9,48 @@ import Graph
 /// Cast, plus the unary helpers the activation kernels share.
 enum UnaryOps {
     static func register(into r: inout OpRegistry) {
-        r.register(OpDefinition(opType: "Sqrt") { ctx in [try float(ctx) { $0.squareRoot() }] })
-        r.register(OpDefinition(opType: "Exp") { ctx in [try float(ctx) { expf($0) }] })
-        r.register(OpDefinition(opType: "Log") { ctx in [try float(ctx) { logf($0) }] })
-        r.register(OpDefinition(opType: "Reciprocal") { ctx in [try float(ctx) { 1 / $0 }] })
-        r.register(OpDefinition(opType: "Neg") { ctx in [try numeric(ctx, float: { -$0 }, int: { 0 &- $0 })] })
-        r.register(OpDefinition(opType: "Abs") { ctx in
+        // Derivatives as PyTorch computes them (from the output where it does): Sqrt'(0) = inf,
+        // Abs'(0) = 0.
+        r.register(OpDefinition(opType: "Sqrt", vjp: grad { _, y in 0.5 / y }, lrp: .elementwise) { ctx in
+            [try float(ctx) { $0.squareRoot() }]
+        })
+        r.register(OpDefinition(opType: "Exp", vjp: grad { _, y in y }, lrp: .elementwise) { ctx in [try float(ctx) { expf($0) }] })
+        r.register(OpDefinition(opType: "Log", vjp: grad { x, _ in 1 / x }, lrp: .elementwise) { ctx in [try float(ctx) { logf($0) }] })
+        r.register(OpDefinition(opType: "Reciprocal", vjp: grad { _, y in -y * y }, lrp: .elementwise) { ctx in
+            [try float(ctx) { 1 / $0 }]
+        })
+        r.register(OpDefinition(opType: "Neg", vjp: grad { _, _ in -1 }, lrp: .elementwise) { ctx in
+            [try numeric(ctx, float: { -$0 }, int: { 0 &- $0 })]
+        })
+        r.register(OpDefinition(opType: "Abs", vjp: grad { x, _ in x > 0 ? 1 : (x < 0 ? -1 : 0) }, lrp: .elementwise) { ctx in
             [try numeric(ctx, float: { Swift.abs($0) }, int: { $0 < 0 ? 0 &- $0 : $0 })]
         })
-        r.register(OpDefinition(opType: "Identity") { ctx in [try ctx.input(0)] })
-        r.register(OpDefinition(opType: "Dropout") { ctx in
+        r.register(OpDefinition(opType: "Identity", vjp: { try Grad.passThrough($0) }, lrp: .gradient) { ctx in [try ctx.input(0)] })
+        r.register(OpDefinition(opType: "Dropout", vjp: { try Grad.passThrough($0) }, lrp: .gradient) { ctx in
             // Inference: the data passes through (ratio and training_mode are ignored); the
             // optional mask output is all true.
             let x = try ctx.input(0)
             guard ctx.node.outputs.count > 1, !ctx.node.outputs[1].isEmpty else { return [x] }
             return [x, Tensor(unchecked: x.shape, bools: [Bool](repeating: true, count: x.count))]
         })
-        r.register(OpDefinition(opType: "Cast") { ctx in
+        // Cast between floating types is the identity for gradients (straight through the
+        // float16 / bfloat16 rounding); casts to or from integers and bools carry none.
+        r.register(OpDefinition(opType: "Cast", vjp: { ctx in
+            let code: Int = try ctx.node.required("to")
+            guard floatCodes.contains(code) else { return Grad.none(ctx) }
+            return try Grad.passThrough(ctx)
+        }, lrp: .gradient) { ctx in
             let code: Int = try ctx.node.required("to")
             return [try cast(ctx.input(0), code: code)]
         })
+    }
+
+    /// TensorProto data types Cast maps to float32: FLOAT, DOUBLE, FLOAT16, BFLOAT16.
+    static let floatCodes: Set<Int> = [1, 11, 10, 16]
+
+    /// The VJP of a pointwise op with derivative `d(x, y)`.
+    static func grad(_ d: @escaping @Sendable (Float, Float) -> Float) -> OpDefinition.VJP {
+        { ctx in try Grad.pointwise(ctx, d) }
     }
 
     /// `f` applied to every element of float32 input 0.
