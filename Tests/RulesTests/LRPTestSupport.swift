@@ -62,3 +62,74 @@ func correlation(_ a: [Float], _ b: [Float]) -> Double {
 
 /// A float tensor of `shape` (default: 1-D).
 func ft(_ v: [Float], _ shape: [Int]? = nil) -> Tensor { Tensor(unchecked: shape ?? [v.count], floats: v) }
+
+/// Small networks shared by the LRP graph tests.
+enum LRPNets {
+    /// Bias-free dense ReLU net: x [2, 6] -> h1 -> a1 -> h2 -> a2 -> y [2, 3].
+    static func dense(seed: UInt64 = 3) -> (Graph, [String: Tensor]) {
+        var rng = LRPRandom(seed), b = LRPGraphBuilder()
+        b.input("x", [2, 6])
+        b.constant("W1", rng.tensor([6, 8])); b.constant("W2", rng.tensor([8, 5])); b.constant("W3", rng.tensor([5, 3]))
+        b.node("Gemm", ["x", "W1"], "h1", name: "fc1"); b.node("Relu", ["h1"], "a1")
+        b.node("Gemm", ["a1", "W2"], "h2", name: "fc2"); b.node("Relu", ["h2"], "a2")
+        b.node("Gemm", ["a2", "W3"], "y", name: "fc3"); b.output("y")
+        return (b.graph, ["x": rng.tensor([2, 6])])
+    }
+
+    /// Bias-free conv net with a residual Add: x [1, 2, 6, 6] -> conv1 -> r1 -> conv2 -> r2;
+    /// s = r2 + r1 -> r3 -> flat -> fc -> y [1, 3].
+    static func residual(seed: UInt64 = 5) -> (Graph, [String: Tensor]) {
+        var rng = LRPRandom(seed), b = LRPGraphBuilder()
+        let pad: [String: Attribute] = ["pads": .ints([1, 1, 1, 1])]
+        b.input("x", [1, 2, 6, 6])
+        b.constant("W1", rng.tensor([4, 2, 3, 3])); b.constant("W2", rng.tensor([4, 4, 3, 3], -0.5, 0.5))
+        b.constant("W3", rng.tensor([144, 3]))
+        b.node("Conv", ["x", "W1"], "c1", pad, name: "conv1"); b.node("Relu", ["c1"], "r1")
+        b.node("Conv", ["r1", "W2"], "c2", pad, name: "conv2"); b.node("Relu", ["c2"], "r2")
+        b.node("Add", ["r2", "r1"], "s", name: "add"); b.node("Relu", ["s"], "r3")
+        b.node("Flatten", ["r3"], "flat"); b.node("Gemm", ["flat", "W3"], "y", name: "fc"); b.output("y")
+        return (b.graph, ["x": rng.tensor([1, 2, 6, 6])])
+    }
+
+    /// Conv net with biases, BatchNorm after each conv, a strided residual with a 1x1 downsample
+    /// conv, and two dense layers: x [2, 3, 8, 8] -> ... -> y [2, 4].
+    static func bn(seed: UInt64 = 9) -> (Graph, [String: Tensor]) {
+        var rng = LRPRandom(seed), b = LRPGraphBuilder()
+        let pad: [String: Attribute] = ["pads": .ints([1, 1, 1, 1])]
+        b.input("x", [2, 3, 8, 8])
+        func bnParams(_ p: String, _ c: Int) {
+            b.constant("\(p).g", rng.tensor([c], 0.5, 1.5)); b.constant("\(p).b", rng.tensor([c], -0.2, 0.2))
+            b.constant("\(p).m", rng.tensor([c], -0.2, 0.2)); b.constant("\(p).v", rng.tensor([c], 0.5, 1.5))
+        }
+        b.constant("W1", rng.tensor([4, 3, 3, 3])); b.constant("B1", rng.tensor([4], -0.1, 0.1)); bnParams("bn1", 4)
+        b.node("Conv", ["x", "W1", "B1"], "c1", pad, name: "conv1")
+        b.node("BatchNormalization", ["c1", "bn1.g", "bn1.b", "bn1.m", "bn1.v"], "n1", name: "bn1")
+        b.node("Relu", ["n1"], "r1")
+        b.constant("W2", rng.tensor([4, 4, 3, 3], -0.5, 0.5)); bnParams("bn2", 4)
+        b.node("Conv", ["r1", "W2"], "c2", ["pads": .ints([1, 1, 1, 1]), "strides": .ints([2, 2])], name: "conv2")
+        b.node("BatchNormalization", ["c2", "bn2.g", "bn2.b", "bn2.m", "bn2.v"], "n2", name: "bn2")
+        b.constant("WD", rng.tensor([4, 4, 1, 1])); bnParams("bnd", 4)
+        b.node("Conv", ["r1", "WD"], "cd", ["strides": .ints([2, 2])], name: "down")
+        b.node("BatchNormalization", ["cd", "bnd.g", "bnd.b", "bnd.m", "bnd.v"], "nd", name: "bnd")
+        b.node("Add", ["n2", "nd"], "s", name: "add"); b.node("Relu", ["s"], "r2")
+        b.node("Flatten", ["r2"], "flat")
+        b.constant("W3", rng.tensor([64, 5], -0.3, 0.3)); b.constant("B3", rng.tensor([5], -0.1, 0.1))
+        b.node("Gemm", ["flat", "W3", "B3"], "h", name: "fc1"); b.node("Relu", ["h"], "a")
+        b.constant("W4", rng.tensor([4, 5])); b.constant("B4", rng.tensor([4], -0.1, 0.1))
+        b.node("Gemm", ["a", "W4", "B4"], "y", ["transB": .int(1)], name: "fc2"); b.output("y")
+        return (b.graph, ["x": rng.tensor([2, 3, 8, 8], -2, 2)])
+    }
+
+    /// The forward output `y`.
+    static func logits(_ g: Graph, _ feeds: [String: Tensor]) throws -> Tensor {
+        let out = try Executor(graph: g, registry: standardRegistry(), threads: 1).run(feeds, fetch: ["y"])
+        guard let y = out["y"] else { throw GraphError.missingValue("y") }
+        return y
+    }
+
+    /// z_c·e_c for target c in every row of `y`.
+    static func logitSeed(_ y: Tensor, target c: Int) -> Tensor {
+        let n = y.shape[1], v = y.floatValues()
+        return Tensor(unchecked: y.shape, floats: v.indices.map { $0 % n == c ? v[$0] : 0 })
+    }
+}
