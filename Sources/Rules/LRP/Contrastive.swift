@@ -16,7 +16,8 @@ public enum ContrastiveMode: String, Sendable, CaseIterable {
     /// `R_t − R_d·ΣR_t/ΣR_d`.
     case clrp1Uniform = "clrp1_uniform"
     /// CLRP2: the dual propagates the same `|z_t|·e_t` with the last linear layer's weight and
-    /// bias negated; normalised difference with ReLU as `clrp1_gu`.
+    /// bias negated; normalised difference with ReLU as `clrp1_gu`. Meaningful when that layer's
+    /// rule is not sign-symmetric (z⁺, as CLRP uses; ε gives the target relevance back).
     case clrp2
     /// SGLRP in one pass (linearity): `R_init = ∂softmax(z)_t/∂z = ŷ_t(δ_tn − ŷ_n)`.
     case sglrp
