@@ -25,6 +25,16 @@ final class LRPGraphTests: XCTestCase {
         }
     }
 
+    func testSeedAtIntermediateValue() throws {
+        // Relevance may start at any value: R = a1 at the hidden layer, read at the input.
+        let (g, feeds) = LRPNets.dense()
+        let a1 = try XCTUnwrap(try Executor(graph: g, registry: standardRegistry(), threads: 1).run(feeds, fetch: ["a1"])["a1"])
+        let r = try lrp(g, feeds: feeds, composite: linearComposite(LRPRules.epsilon(1e-9)), seeds: ["a1": a1], read: ["x", "h1"])
+        assertConserved(r, perSampleSums(a1), tol: 1e-4, "seed at a1")
+        // The ReLU passes the seed unchanged to its input h1.
+        assertClose(try XCTUnwrap(r["h1"]), a1)
+    }
+
     func testConservationThroughResidualAddNeedsNorm() throws {
         let (g, feeds) = LRPNets.residual()
         let seed = LRPNets.logitSeed(try LRPNets.logits(g, feeds), target: 2)

@@ -135,4 +135,16 @@ final class LRPRuleTests: XCTestCase {
             XCTAssertTrue("\(e)".contains("'act'") && "\(e)".contains(".linear"), "\(e)")
         }
     }
+
+    func testLinearRuleNeedsConstantWeight() throws {
+        // MatMul(W, x): the role's weight (input 1) is the activation here, so relevance cannot be
+        // assigned by a linear rule; it must not vanish silently.
+        var b = LRPGraphBuilder()
+        b.input("x", [3, 1]); b.constant("W", ft([1, 2, 3, 4, 5, 6], [2, 3]))
+        b.node("MatMul", ["W", "x"], "y", name: "mm"); b.output("y")
+        XCTAssertThrowsError(try lrp(b.graph, feeds: ["x": ft([1, 2, 3], [3, 1])], composite: linearComposite(LRPRules.epsilon()),
+                                     seeds: ["y": ft([1, 0], [2, 1])], read: ["x"])) { e in
+            XCTAssertTrue("\(e)".contains("'mm'") && "\(e)".contains("not a constant"), "\(e)")
+        }
+    }
 }

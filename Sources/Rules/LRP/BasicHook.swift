@@ -47,9 +47,9 @@ public struct BasicHook: LRPRule {
         guard case .linear(let wi, let bi)? = definition.lrp else {
             throw mismatch(ctx, "it needs an op with the LRP role .linear(weight:bias:), the op has \(definition.lrp.map { "\($0)" } ?? "none")")
         }
-        guard ctx.needs.first == true else { return result }
         guard wi < ctx.inputs.count, let w = ctx.inputs[wi] else { throw mismatch(ctx, "weight input #\(wi) is missing") }
         guard !ctx.needs[wi] else { throw mismatch(ctx, "weight input #\(wi) is not a constant (it depends on the explained input)") }
+        guard ctx.needs.first == true else { return result }
         guard let r = ctx.outputGrads.first else { return result }
         let x = try ctx.input(0)
         let bias: Tensor? = bi.flatMap { $0 < ctx.inputs.count ? ctx.inputs[$0] : nil }
