@@ -119,19 +119,12 @@ enum NNConvGradKernels {
                 for mch in (cin * p.mg)..<((cin + 1) * p.mg) {
                     let src = dy + (nb * p.outChannels + mch) * p.outPlane
                     let wk = w + mch * kh * kw
-                    for ky in 0..<kh {
-                        let yRange = g.validOutputs(axis: 0, tap: ky)
-                        let yOff = ky * g.dilations[0] - g.padsBegin[0]
-                        for kx in 0..<kw {
-                            let xRange = g.validOutputs(axis: 1, tap: kx)
-                            if xRange.isEmpty { continue }
-                            let xOff = kx * g.dilations[1] - g.padsBegin[1]
-                            let wv = wk[ky * kw + kx]
-                            for y in yRange {
-                                let drow = dst + (y * sh + yOff) * iw + xOff
-                                let srow = src + y * ow
-                                for xo in xRange { drow[xo * sw] += wv * srow[xo] }
-                            }
+                    g.forEachTap { ky, kx, yRange, xRange, yOff, xOff in
+                        let wv = wk[ky * kw + kx]
+                        for y in yRange {
+                            let drow = dst + (y * sh + yOff) * iw + xOff
+                            let srow = src + y * ow
+                            for xo in xRange { drow[xo * sw] += wv * srow[xo] }
                         }
                     }
                 }

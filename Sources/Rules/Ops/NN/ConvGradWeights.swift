@@ -53,21 +53,14 @@ extension NNConvGradKernels {
                 for nb in 0..<p.batch {
                     let src = x + (nb * p.inChannels + cin) * p.inPlane
                     let grad = dy + (nb * p.outChannels + mch) * p.outPlane
-                    for ky in 0..<kh {
-                        let yRange = g.validOutputs(axis: 0, tap: ky)
-                        let yOff = ky * g.dilations[0] - g.padsBegin[0]
-                        for kx in 0..<kw {
-                            let xRange = g.validOutputs(axis: 1, tap: kx)
-                            if xRange.isEmpty { continue }
-                            let xOff = kx * g.dilations[1] - g.padsBegin[1]
-                            var acc: Float = 0
-                            for y in yRange {
-                                let srow = src + (y * sh + yOff) * iw + xOff
-                                let grow = grad + y * ow
-                                for xo in xRange { acc += grow[xo] * srow[xo * sw] }
-                            }
-                            dw[(mch * kh + ky) * kw + kx] += acc
+                    g.forEachTap { ky, kx, yRange, xRange, yOff, xOff in
+                        var acc: Float = 0
+                        for y in yRange {
+                            let srow = src + (y * sh + yOff) * iw + xOff
+                            let grow = grad + y * ow
+                            for xo in xRange { acc += grow[xo] * srow[xo * sw] }
                         }
+                        dw[(mch * kh + ky) * kw + kx] += acc
                     }
                 }
             }

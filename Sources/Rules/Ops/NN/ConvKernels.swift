@@ -159,22 +159,15 @@ enum NNConvKernels {
                 let src = x + (nb * p.inChannels + cin) * p.inPlane
                 let dst = out + plane * p.outPlane
                 let wk = w + mch * kh * kw
-                for ky in 0..<kh {
-                    let yRange = g.validOutputs(axis: 0, tap: ky)
-                    let yOff = ky * g.dilations[0] - g.padsBegin[0]
-                    for kx in 0..<kw {
-                        let xRange = g.validOutputs(axis: 1, tap: kx)
-                        if xRange.isEmpty { continue }
-                        let xOff = kx * g.dilations[1] - g.padsBegin[1]
-                        let wv = wk[ky * kw + kx]
-                        for y in yRange {
-                            let srow = src + (y * sh + yOff) * iw + xOff
-                            let drow = dst + y * ow
-                            if sw == 1 {
-                                for xo in xRange { drow[xo] += wv * srow[xo] }
-                            } else {
-                                for xo in xRange { drow[xo] += wv * srow[xo * sw] }
-                            }
+                g.forEachTap { ky, kx, yRange, xRange, yOff, xOff in
+                    let wv = wk[ky * kw + kx]
+                    for y in yRange {
+                        let srow = src + (y * sh + yOff) * iw + xOff
+                        let drow = dst + y * ow
+                        if sw == 1 {
+                            for xo in xRange { drow[xo] += wv * srow[xo] }
+                        } else {
+                            for xo in xRange { drow[xo] += wv * srow[xo * sw] }
                         }
                     }
                 }

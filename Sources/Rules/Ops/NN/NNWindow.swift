@@ -91,6 +91,23 @@ struct NNWindow: Equatable {
     func validOutputs(axis i: Int, tap t: Int) -> Range<Int> {
         NNUtil.strideRange(count: output[i], stride: strides[i], offset: t * dilations[i] - padsBegin[i], limit: input[i])
     }
+
+    /// Calls `body(ky, kx, ys, xs, yOff, xOff)` for each tap of a 2-D kernel that reaches the input
+    /// from some output: `ys` / `xs` are the valid output rows / columns for that tap and output
+    /// (y, x) reads input (y * strideY + yOff, x * strideX + xOff).
+    @inline(__always)
+    func forEachTap(_ body: (_ ky: Int, _ kx: Int, _ ys: Range<Int>, _ xs: Range<Int>, _ yOff: Int, _ xOff: Int) -> Void) {
+        for ky in 0..<kernel[0] {
+            let ys = validOutputs(axis: 0, tap: ky)
+            if ys.isEmpty { continue }
+            let yOff = ky * dilations[0] - padsBegin[0]
+            for kx in 0..<kernel[1] {
+                let xs = validOutputs(axis: 1, tap: kx)
+                if xs.isEmpty { continue }
+                body(ky, kx, ys, xs, yOff, kx * dilations[1] - padsBegin[1])
+            }
+        }
+    }
 }
 
 extension NNUtil {
