@@ -9,7 +9,8 @@ import Graph
 /// Defaults are Captum's: 5 samples, σ = 1.0 in input units (`stdevs` is absolute in Captum, not
 /// relative to the input range), nt_type "smoothgrad". `.relative(level)` gives the paper's and
 /// zennit's σ = level · (max − min) of each image. `kind` selects Captum's smoothgrad_sq and vargrad.
-/// The noise comes from `SeededRandom(seed:)`; its stream differs from torch's, so reproducing a
+/// Sample s draws its noise from `SeededRandom(seed: seed + s · 0x9E3779B97F4A7C15)` (rows in order),
+/// so the result does not depend on the batch size; its stream differs from torch's, so reproducing a
 /// Captum run exactly needs its noise (`.given`).
 public struct SmoothGrad: InputAttribution {
     /// The standard deviation of the noise.
@@ -83,16 +84,16 @@ public struct SmoothGrad: InputAttribution {
             }
             given = try t.floats()
         }
-        var rng = SeededRandom(seed: seed)
         var sum: [Double] = [], sumSq: [Double] = [], outRow = 0, outShape: [Int] = []
         var s0 = 0
         while s0 < samples {
             let k = min(max(1, samplesPerCall), samples - s0)
             var inp = [Float](repeating: 0, count: n * k * row)
-            var imgs: [Int] = []
-            for m in 0..<n {
-                for j in 0..<k {
-                    imgs.append(images[m])
+            let imgs = images.flatMap { Array(repeating: $0, count: k) }
+            for j in 0..<k {
+                // Sample s draws from its own stream, so the noise does not depend on samplesPerCall.
+                var rng = SeededRandom(seed: seed &+ UInt64(s0 + j) &* 0x9E37_79B9_7F4A_7C15)
+                for m in 0..<n {
                     let dst = (m * k + j) * row, src = m * row
                     if let g = given {
                         let nz = (m * samples + s0 + j) * row
