@@ -4,13 +4,30 @@ import Graph
 ///
 /// Inputs: X [N, C, spatial...], W [M, C/group, kernel...], B [M]?. The work is done by
 /// `NNConvKernels` (im2col + sgemm, a plain GEMM for 1x1 stride-1 convolutions, and a direct loop
-/// for depthwise convolutions).
+/// for depthwise convolutions). The gradient (`NNConv.vjp`, ConvGrad.swift) reuses the same
+/// validated geometry.
 enum NNConv {
     static func register(into r: inout OpRegistry) {
-        r.register(OpDefinition(opType: "Conv") { ctx in [try forward(ctx)] })
+        r.register(OpDefinition(opType: "Conv", vjp: { try vjp($0) }, lrp: .linear(weight: 1, bias: 2)) { ctx in
+            [try forward(ctx)]
+        })
+    }
+
+    /// A validated convolution: raw inputs plus the 2-D problem the kernels run.
+    struct Setup {
+        var xShape: [Int], wShape: [Int], outShape: [Int]
+        var x: [Float], w: [Float], bias: [Float]?
+        var problem: NNConvKernels.Problem
     }
 
     static func forward(_ ctx: OpContext) throws -> Tensor {
+        let s = try setup(ctx)
+        let out = NNConvKernels.run(s.problem, x: s.x, w: s.w, bias: s.bias, threads: ctx.threads)
+        return Tensor(unchecked: s.outShape, floats: out)
+    }
+
+    /// Reads and checks the inputs and attributes; shared by the forward pass and the gradient.
+    static func setup(_ ctx: OpContext) throws -> Setup {
         let (xs, x) = try ctx.nnFloat(0, "X")
         let (ws, w) = try ctx.nnFloat(1, "W")
         guard xs.count >= 3 else { throw GraphError.invalidShape("Conv: input has shape \(xs), expected [N, C, spatial...]") }
@@ -39,7 +56,6 @@ enum NNConv {
         try NNUtil.checkAllocatable("Conv", "output", [n, m] + geo.output)
         try NNUtil.checkAllocatable("Conv", "im2col buffer", [c / group] + kernel + geo.output)
         let problem = NNConvKernels.Problem(batch: n, inChannels: c, outChannels: m, group: group, geo: g2)
-        let out = NNConvKernels.run(problem, x: x, w: w, bias: bias, threads: ctx.threads)
-        return Tensor(unchecked: [n, m] + geo.output, floats: out)
+        return Setup(xShape: xs, wShape: ws, outShape: [n, m] + geo.output, x: x, w: w, bias: bias, problem: problem)
     }
 }

@@ -7,10 +7,60 @@ import Graph
 /// col = W_gᵀ · X_g with sgemm, then col2im scatters the columns into the output.
 enum NNConvTranspose {
     static func register(into r: inout OpRegistry) {
-        r.register(OpDefinition(opType: "ConvTranspose") { ctx in [try forward(ctx)] })
+        r.register(OpDefinition(opType: "ConvTranspose", vjp: { try vjp($0) }, lrp: .linear(weight: 1, bias: 2)) { ctx in
+            [try forward(ctx)]
+        })
+    }
+
+    /// A validated transposed convolution; `g` is 2-D with `input` the (small) input and `output`
+    /// the (large) output.
+    struct Setup {
+        var xShape: [Int], wShape: [Int], outShape: [Int]
+        var x: [Float], w: [Float], bias: [Float]?
+        var g: NNWindow
+        var batch: Int, inChannels: Int, outChannels: Int, group: Int
+        var cg: Int { inChannels / group }
+        var mg: Int { outChannels / group }
+        var inPlane: Int { g.input[0] * g.input[1] }
+        var outPlane: Int { g.output[0] * g.output[1] }
+        /// Rows of the column matrix per group (mg · KH · KW).
+        var rows: Int { mg * g.kernel[0] * g.kernel[1] }
     }
 
     static func forward(_ ctx: OpContext) throws -> Tensor {
+        let s = try setup(ctx)
+        let n = s.batch, c = s.inChannels, m = s.outChannels, group = s.group, cg = s.cg, mg = s.mg
+        let g = s.g, x = s.x, w = s.w, bias = s.bias
+        let inPlane = s.inPlane, outPlane = s.outPlane, rows = s.rows
+        var out = [Float](repeating: 0, count: n * m * outPlane)
+        var col = [Float](repeating: 0, count: rows * inPlane)
+        x.withUnsafeBufferPointer { xb in w.withUnsafeBufferPointer { wb in
+            out.withUnsafeMutableBufferPointer { ob in col.withUnsafeMutableBufferPointer { cb in
+                guard let xp = xb.baseAddress, let wp = wb.baseAddress, let op = ob.baseAddress,
+                      let cp = cb.baseAddress else { return }
+                for nb in 0..<n {
+                    for gi in 0..<group {
+                        let xg = xp + (nb * c + gi * cg) * inPlane
+                        let wg = wp + gi * cg * rows
+                        BLAS.sgemm(transA: true, m: rows, n: inPlane, k: cg, a: wg, lda: rows, b: xg, ldb: inPlane,
+                                   c: cp, ldc: inPlane)
+                        let og = op + (nb * m + gi * mg) * outPlane
+                        col2im(g, channels: mg, col: UnsafePointer(cp), out: og, threads: ctx.threads)
+                    }
+                }
+                if let bias {
+                    for i in 0..<(n * m) {
+                        let b = bias[i % m], base = op + i * outPlane
+                        for j in 0..<outPlane { base[j] += b }
+                    }
+                }
+            } }
+        } }
+        return Tensor(unchecked: s.outShape, floats: out)
+    }
+
+    /// Reads and checks inputs and attributes; shared by the forward pass and the gradient.
+    static func setup(_ ctx: OpContext) throws -> Setup {
         let (xs, x) = try ctx.nnFloat(0, "X")
         let (ws, w) = try ctx.nnFloat(1, "W")
         guard xs.count == 3 || xs.count == 4 else {
@@ -41,34 +91,8 @@ enum NNConvTranspose {
         let g = try geo.as2D(op: "ConvTranspose")
         try NNUtil.checkAllocatable("ConvTranspose", "output", [n, m] + geo.output)
         try NNUtil.checkAllocatable("ConvTranspose", "column buffer", [mg] + kernel + geo.input)
-        let inPlane = g.input[0] * g.input[1], outPlane = g.output[0] * g.output[1]
-        let kh = g.kernel[0], kw = g.kernel[1]
-        let rows = mg * kh * kw
-        var out = [Float](repeating: 0, count: n * m * outPlane)
-        var col = [Float](repeating: 0, count: rows * inPlane)
-        x.withUnsafeBufferPointer { xb in w.withUnsafeBufferPointer { wb in
-            out.withUnsafeMutableBufferPointer { ob in col.withUnsafeMutableBufferPointer { cb in
-                guard let xp = xb.baseAddress, let wp = wb.baseAddress, let op = ob.baseAddress,
-                      let cp = cb.baseAddress else { return }
-                for nb in 0..<n {
-                    for gi in 0..<group {
-                        let xg = xp + (nb * c + gi * cg) * inPlane
-                        let wg = wp + gi * cg * rows
-                        BLAS.sgemm(transA: true, m: rows, n: inPlane, k: cg, a: wg, lda: rows, b: xg, ldb: inPlane,
-                                   c: cp, ldc: inPlane)
-                        let og = op + (nb * m + gi * mg) * outPlane
-                        col2im(g, channels: mg, col: UnsafePointer(cp), out: og, threads: ctx.threads)
-                    }
-                }
-                if let bias {
-                    for i in 0..<(n * m) {
-                        let b = bias[i % m], base = op + i * outPlane
-                        for j in 0..<outPlane { base[j] += b }
-                    }
-                }
-            } }
-        } }
-        return Tensor(unchecked: [n, m] + geo.output, floats: out)
+        return Setup(xShape: xs, wShape: ws, outShape: [n, m] + geo.output, x: x, w: w, bias: bias, g: g,
+                     batch: n, inChannels: c, outChannels: m, group: group)
     }
 
     /// Adds col[(m*KH + ky)*KW + kx][y*W + x] to out[m][y*sh - ph + ky*dh][x*sw - pw + kx*dw].

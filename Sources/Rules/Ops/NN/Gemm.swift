@@ -4,7 +4,9 @@ import Graph
 /// set and C (optional) broadcast to [M, N].
 enum NNGemm {
     static func register(into r: inout OpRegistry) {
-        r.register(OpDefinition(opType: "Gemm") { ctx in [try forward(ctx)] })
+        r.register(OpDefinition(opType: "Gemm", vjp: { try vjp($0) }, lrp: .linear(weight: 1, bias: 2)) { ctx in
+            [try forward(ctx)]
+        })
     }
 
     static func forward(_ ctx: OpContext) throws -> Tensor {
@@ -47,5 +49,60 @@ enum NNGemm {
         c.withUnsafeBufferPointer { cb in out.withUnsafeMutableBufferPointer { ob in
             for i in 0..<m { for j in 0..<n { ob[i * n + j] = beta * cb[i * rs + j * cs] } }
         } }
+    }
+
+    /// dA = alpha · dY · op(B)ᵀ (transposed back when transA), dB = alpha · op(A)ᵀ · dY (likewise),
+    /// dC = beta · dY summed over the axes C was broadcast along.
+    static func vjp(_ ctx: BackwardContext) throws -> [Tensor?] {
+        let (ash, a) = try ctx.forwardContext().nnFloat(0, "A")
+        let (bsh, b) = try ctx.forwardContext().nnFloat(1, "B")
+        let alpha: Float = try ctx.attr("alpha", default: 1)
+        let beta: Float = try ctx.attr("beta", default: 1)
+        let tA = try ctx.attr("transA", default: 0) != 0
+        let tB = try ctx.attr("transB", default: 0) != 0
+        guard ash.count == 2, bsh.count == 2 else {
+            throw GraphError.invalidShape("Gemm: A \(ash) and B \(bsh) must both be 2-D")
+        }
+        let m = tA ? ash[1] : ash[0], k = tA ? ash[0] : ash[1], n = tB ? bsh[0] : bsh[1]
+        guard k == (tB ? bsh[1] : bsh[0]) else { throw GraphError.invalidShape("Gemm: inner dimensions of A \(ash) and B \(bsh) differ") }
+        let dy = try ctx.nnOutputGrad(shape: [m, n])
+        var result = ctx.noGradients
+        let threads = ctx.threads
+        dy.withUnsafeBufferPointer { db in a.withUnsafeBufferPointer { ab in b.withUnsafeBufferPointer { bb in
+            guard let dp = db.baseAddress, let ap = ab.baseAddress, let bp = bb.baseAddress else { return }
+            if ctx.wants(0) {
+                var da = [Float](repeating: 0, count: m * k)
+                da.withUnsafeMutableBufferPointer { out in
+                    guard let op = out.baseAddress else { return }
+                    if tA {   // dA [K, M] = alpha · op(B) · dYᵀ
+                        BLAS.parallelSgemm(transA: tB, transB: true, m: k, n: m, k: n, alpha: alpha, a: bp, lda: bsh[1],
+                                           b: dp, ldb: n, c: op, ldc: m, threads: threads)
+                    } else {  // dA [M, K] = alpha · dY · op(B)ᵀ
+                        BLAS.parallelSgemm(transB: !tB, m: m, n: k, k: n, alpha: alpha, a: dp, lda: n, b: bp, ldb: bsh[1],
+                                           c: op, ldc: k, threads: threads)
+                    }
+                }
+                result[0] = Tensor(unchecked: ash, floats: da)
+            }
+            if ctx.wants(1) {
+                var dbm = [Float](repeating: 0, count: k * n)
+                dbm.withUnsafeMutableBufferPointer { out in
+                    guard let op = out.baseAddress else { return }
+                    if tB {   // dB [N, K] = alpha · dYᵀ · op(A)
+                        BLAS.parallelSgemm(transA: true, transB: tA, m: n, n: k, k: m, alpha: alpha, a: dp, lda: n,
+                                           b: ap, ldb: ash[1], c: op, ldc: k, threads: threads)
+                    } else {  // dB [K, N] = alpha · op(A)ᵀ · dY
+                        BLAS.parallelSgemm(transA: !tA, m: k, n: n, k: m, alpha: alpha, a: ap, lda: ash[1], b: dp, ldb: n,
+                                           c: op, ldc: n, threads: threads)
+                    }
+                }
+                result[1] = Tensor(unchecked: bsh, floats: dbm)
+            }
+        } } }
+        if ctx.wants(2), let c = ctx.inputs[2], c.count > 0 {
+            let dc = try NNUtil.unbroadcast(dy.map { $0 * beta }, full: [m, n], to: c.shape)
+            result[2] = Tensor(unchecked: c.shape, floats: dc)
+        }
+        return result
     }
 }

@@ -4,7 +4,9 @@ import Graph
 /// treated as [1, K] and a 1-D B as [K, 1], and those dimensions are dropped from the result.
 enum NNMatMul {
     static func register(into r: inout OpRegistry) {
-        r.register(OpDefinition(opType: "MatMul") { ctx in [try forward(ctx)] })
+        r.register(OpDefinition(opType: "MatMul", vjp: { try vjp($0) }, lrp: .linear(weight: 1, bias: nil)) { ctx in
+            [try forward(ctx)]
+        })
     }
 
     static func forward(_ ctx: OpContext) throws -> Tensor {

@@ -1,12 +1,18 @@
 import Graph
 
 /// ONNX `BatchNormalization` (inference form), `InstanceNormalization` and `LayerNormalization`
-/// (first output only).
+/// (first output only). Gradients: NormalizationGrad.swift.
 enum NNNormalization {
     static func register(into r: inout OpRegistry) {
-        r.register(OpDefinition(opType: "BatchNormalization") { ctx in [try batchNorm(ctx)] })
-        r.register(OpDefinition(opType: "InstanceNormalization") { ctx in [try instanceNorm(ctx)] })
-        r.register(OpDefinition(opType: "LayerNormalization") { ctx in [try layerNorm(ctx)] })
+        r.register(OpDefinition(opType: "BatchNormalization", vjp: { try batchNormVJP($0) }, lrp: .batchNorm) { ctx in
+            [try batchNorm(ctx)]
+        })
+        r.register(OpDefinition(opType: "InstanceNormalization", vjp: { try instanceNormVJP($0) }) { ctx in
+            [try instanceNorm(ctx)]
+        })
+        r.register(OpDefinition(opType: "LayerNormalization", vjp: { try layerNormVJP($0) }) { ctx in
+            [try layerNorm(ctx)]
+        })
     }
 
     /// y = (x - mean) / sqrt(var + epsilon) · scale + B per channel (axis 1).

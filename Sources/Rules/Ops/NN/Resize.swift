@@ -6,11 +6,24 @@ import Graph
 /// keep_aspect_ratio_policy. tf_crop_and_resize and antialiased downscaling are rejected.
 enum NNResize {
     static func register(into r: inout OpRegistry) {
-        r.register(OpDefinition(opType: "Resize") { ctx in [try forward(ctx)] })
+        r.register(OpDefinition(opType: "Resize", vjp: { try vjp($0) }, lrp: .gradient) { ctx in [try forward(ctx)] })
     }
+
+    /// One per-axis step of the resize: `taps` along `axis` of a tensor of shape `shape`.
+    struct Pass { var axis: Int; var taps: NNResizeTaps; var shape: [Int]; var outLen: Int }
 
     static func forward(_ ctx: OpContext) throws -> Tensor {
         let (xs, x) = try ctx.nnFloat(0, "X")
+        let (passes, outShape) = try plan(ctx, xs)
+        var cur = x
+        for p in passes {
+            cur = resizeAxis(cur, shape: p.shape, axis: p.axis, taps: p.taps, outLen: p.outLen, threads: ctx.threads)
+        }
+        return Tensor(unchecked: outShape, floats: cur)
+    }
+
+    /// Validates the attributes and lists the per-axis passes (axes whose size and scale stay are skipped).
+    static func plan(_ ctx: OpContext, _ xs: [Int]) throws -> ([Pass], [Int]) {
         let rank = xs.count
         let m = NNResizeTaps.Mode(
             mode: try ctx.attr("mode", default: "nearest"),
@@ -33,16 +46,16 @@ enum NNResize {
         if antialias != 0, m.mode != "nearest", scales.contains(where: { $0 < 1 }) {
             throw GraphError.attribute("Resize: antialiased downscaling is not supported")
         }
-        var cur = x, shape = xs
+        var passes: [Pass] = [], shape = xs
         for d in 0..<rank where !(outShape[d] == xs[d] && scales[d] == 1) {
             if outShape[d] > 0 && xs[d] == 0 {
                 throw GraphError.invalidShape("Resize: cannot resize empty axis \(d) of \(xs) to \(outShape[d])")
             }
             let taps = NNResizeTaps(inLen: xs[d], outLen: outShape[d], scale: scales[d], m)
-            cur = resizeAxis(cur, shape: shape, axis: d, taps: taps, outLen: outShape[d], threads: ctx.threads)
+            passes.append(Pass(axis: d, taps: taps, shape: shape, outLen: outShape[d]))
             shape[d] = outShape[d]
         }
-        return Tensor(unchecked: outShape, floats: cur)
+        return (passes, outShape)
     }
 
     /// Per-axis scales and the output shape, from `scales` or `sizes` (with `axes` and

@@ -10,19 +10,24 @@ import Darwin
 /// function runs over the whole second dimension, as opsets 1-12 define.
 enum NNSoftmax {
     static func register(into r: inout OpRegistry) {
-        r.register(OpDefinition(opType: "Softmax") { ctx in [try forward(ctx, log: false)] })
-        r.register(OpDefinition(opType: "LogSoftmax") { ctx in [try forward(ctx, log: true)] })
+        r.register(OpDefinition(opType: "Softmax", vjp: { try vjp($0, log: false) }) { ctx in [try forward(ctx, log: false)] })
+        r.register(OpDefinition(opType: "LogSoftmax", vjp: { try vjp($0, log: true) }) { ctx in [try forward(ctx, log: true)] })
+    }
+
+    /// The input viewed as [outer, len, inner]; the function runs along `len` with stride `inner`.
+    static func layout(_ ctx: OpContext, _ xs: [Int]) throws -> (outer: Int, len: Int, inner: Int) {
+        let legacy: Int = try ctx.attr("legacy_coerce_2d", default: 0)
+        let rank = xs.count
+        let axis = try ctx.nnAxis(try ctx.attr("axis", default: legacy != 0 ? 1 : -1), rank: rank)
+        let outer = NNUtil.product(xs, 0..<axis)
+        let len = legacy != 0 ? NNUtil.product(xs, axis..<rank) : (rank == 0 ? 1 : xs[axis])
+        let inner = legacy != 0 ? 1 : NNUtil.product(xs, min(axis + 1, rank)..<rank)
+        return (outer, len, inner)
     }
 
     static func forward(_ ctx: OpContext, log: Bool) throws -> Tensor {
         let (xs, x) = try ctx.nnFloat(0, "input")
-        let legacy: Int = try ctx.attr("legacy_coerce_2d", default: 0)
-        let rank = xs.count
-        let axis = try ctx.nnAxis(try ctx.attr("axis", default: legacy != 0 ? 1 : -1), rank: rank)
-        // Viewed as [outer, len, inner]; the function runs along `len` with stride `inner`.
-        let outer = NNUtil.product(xs, 0..<axis)
-        let len = legacy != 0 ? NNUtil.product(xs, axis..<rank) : (rank == 0 ? 1 : xs[axis])
-        let inner = legacy != 0 ? 1 : NNUtil.product(xs, min(axis + 1, rank)..<rank)
+        let (outer, len, inner) = try layout(ctx, xs)
         var out = [Float](repeating: 0, count: x.count)
         x.withUnsafeBufferPointer { xb in out.withUnsafeMutableBufferPointer { ob in
             guard let xp = xb.baseAddress, let op = ob.baseAddress else { return }
@@ -46,5 +51,38 @@ enum NNSoftmax {
             }
         } }
         return Tensor(unchecked: xs, floats: out)
+    }
+
+    /// Softmax: dX = y · (dY - Σ dY · y); LogSoftmax: dX = dY - exp(y) · Σ dY (sums along the axis).
+    static func vjp(_ ctx: BackwardContext, log: Bool) throws -> [Tensor?] {
+        var result = ctx.noGradients
+        guard ctx.wants(0) else { return result }
+        let fwd = ctx.forwardContext()
+        let xs = try ctx.input(0).shape
+        let (outer, len, inner) = try layout(fwd, xs)
+        var yT = try ctx.input(0)
+        if let o = ctx.outputs.first, o.shape == xs, o.dtype == .float32 { yT = o } else { yT = try forward(fwd, log: log) }
+        let y = try yT.floats()
+        let dy = try ctx.nnOutputGrad(shape: xs)
+        var dx = [Float](repeating: 0, count: y.count)
+        y.withUnsafeBufferPointer { yb in dy.withUnsafeBufferPointer { gb in dx.withUnsafeMutableBufferPointer { db in
+            guard let yp = yb.baseAddress, let gp = gb.baseAddress, let dp = db.baseAddress else { return }
+            parallelChunks(outer * inner, threads: ctx.threads, minChunk: max(1, 2048 / max(len, 1))) { range in
+                for line in range {
+                    let base = (line / inner) * len * inner + line % inner
+                    let yl = yp + base, gl = gp + base, dl = dp + base
+                    var s: Float = 0
+                    if log {
+                        for k in 0..<len { s += gl[k * inner] }
+                        for k in 0..<len { dl[k * inner] = gl[k * inner] - expf(yl[k * inner]) * s }
+                    } else {
+                        for k in 0..<len { s += gl[k * inner] * yl[k * inner] }
+                        for k in 0..<len { dl[k * inner] = yl[k * inner] * (gl[k * inner] - s) }
+                    }
+                }
+            }
+        } } }
+        result[0] = Tensor(unchecked: xs, floats: dx)
+        return result
     }
 }
