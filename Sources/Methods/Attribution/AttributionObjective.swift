@@ -12,6 +12,13 @@ public protocol AttributionObjective: Sendable {
     var output: String? { get }
     /// Per-row scores and d score / d output (the seed of the backward pass, shaped as `output`).
     func evaluate(_ output: Tensor, images: [Int]) throws -> (scores: [Float], seed: Tensor)
+    /// The objective methods use when they score probabilities (RISE): by default the softmax of
+    /// the output over its last axis (`SoftmaxObjective`).
+    func probabilities() -> any AttributionObjective
+}
+
+extension AttributionObjective {
+    public func probabilities() -> any AttributionObjective { SoftmaxObjective(self) }
 }
 
 /// The class score of each image: the raw logit (Captum's default: the model's output at `target`),
@@ -30,6 +37,11 @@ public struct ClassObjective: AttributionObjective {
     /// Resolves a `ClassTarget` (a fixed class, or each image's top-1) on the clean logits [N, K].
     public init(_ target: ClassTarget, logits: Tensor, softmax: Bool = false, output: String? = nil) throws {
         self.init(classes: try target.classes(for: logits), softmax: softmax, output: output)
+    }
+
+    /// The same classes scored as probabilities.
+    public func probabilities() -> any AttributionObjective {
+        ClassObjective(classes: classes, softmax: true, output: output)
     }
 
     public func evaluate(_ output: Tensor, images: [Int]) throws -> (scores: [Float], seed: Tensor) {

@@ -6,7 +6,11 @@ import Graph
 /// `IntegratedGradients` (`ig`), `SmoothGrad` (`smoothgrad`, a wrapper around any of these),
 /// `Occlusion` (`occlusion`) and `RISE` (`rise`). Each follows Captum 0.9.0 (RISE: eclique/RISE)
 /// and documents where it differs.
-public protocol InputAttribution: Sendable {
+///
+/// Every input attribution is also an `ExplanationMethod`: `explain` resolves the request's target
+/// on the clean input, computes the attributions in batches of `request.batchSize` rows and
+/// returns the maps [N, H, W] in [0, 1] of `mapping`.
+public protocol InputAttribution: ExplanationMethod {
     /// The stable lower-case name (the CLI's `--method`).
     var name: String { get }
     /// How the attributions become a [0, 1] map at the input's height x width (`--raw`).
@@ -26,6 +30,21 @@ extension InputAttribution {
     /// Attributions reduced to maps [N, H, W] in [0, 1] with this method's `mapping`.
     public func map(_ x: Tensor, model: AttributionModel, objective: any AttributionObjective) throws -> Tensor {
         try mapping.apply(try attribute(x, model: model, objective: objective))
+    }
+
+    /// The explanation-method entry point (see the protocol's documentation).
+    public func explain(_ request: ExplainRequest, model: ExplainModel) throws -> Tensor {
+        let a = try attributions(request, model: model)
+        return try mapping.apply(a)
+    }
+
+    /// The raw attributions for a request (shaped like the input; RISE: [N, 1, H, W]).
+    public func attributions(_ request: ExplainRequest, model: ExplainModel) throws -> Tensor {
+        _ = try request.inputSize()
+        let am = try AttributionModel(graph: model.graph, registry: model.registry, threads: model.threads,
+                                      batchSize: request.batchSize, progress: request.progress)
+        let objective = try TargetObjective(request.target, input: request.input, model: am)
+        return try attribute(request.input, model: am, objective: objective)
     }
 
     func checkRows(_ x: Tensor, _ images: [Int]) throws -> (n: Int, row: Int) {

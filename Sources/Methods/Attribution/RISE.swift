@@ -2,9 +2,10 @@ import Graph
 
 /// RISE (Petsiuk et al. 2018; eclique/RISE `explanations.py`): S = Σ_i f(x ⊙ M_i) · M_i / (N · p1)
 /// over N random masks (`RISEMasks`) multiplying the (normalised) input, the same masks for every
-/// image. Spec defaults (§7.13): N = 4000, s = 7, p1 = 0.5, a fixed seed. f is the target's class
-/// probability (the RISE notebooks wrap the model in a Softmax); `probability: false` uses the
-/// objective's raw score (Group-CAM's `cam/rise.py` uses logits). The masked copies are evaluated in
+/// image. Spec defaults (§7.13): N = 4000, s = 7, p1 = 0.5, a fixed seed. f is the objective's
+`probabilities()` (for a class target its softmax probability: the RISE notebooks wrap the model
+/// in a Softmax; other targets keep their own score); `probability: false` uses the raw score
+/// (Group-CAM's `cam/rise.py` uses logits). The masked copies are evaluated in
 /// chunks of `model.batchSize` rows with progress after each chunk. Returns [M, 1, H, W].
 public struct RISE: InputAttribution {
     public var name: String { "rise" }
@@ -25,7 +26,7 @@ public struct RISE: InputAttribution {
         _ = try checkRows(x, images)
         let (n, c, h, w) = try BatchRows.image(of: x, method: name)
         let set = try RISEMasks(count: masks, cells: cells, p1: p1, height: h, width: w, seed: seed)
-        let f: any AttributionObjective = probability ? SoftmaxObjective(objective) : objective
+        let f: any AttributionObjective = probability ? objective.probabilities() : objective
         let hw = h * w, row = c * hw
         let xv = try x.floats()
         var acc = [Double](repeating: 0, count: n * hw)
