@@ -55,5 +55,6 @@ let package = Package(
         .testTarget(name: "ImporterTests", dependencies: ["Graph", "Rules", "Importers", "TestSupport"]),
         .testTarget(name: "ConformanceTests", dependencies: ["Graph", "Rules", "Importers", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+        .testTarget(name: "MethodsTests", dependencies: ["Graph", "Rules", "Importers", "Methods", "TestSupport"]),
     ]
 )

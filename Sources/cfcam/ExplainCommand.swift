@@ -1,92 +1,132 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 import Graph
 import Importers
 import Methods
 import Rules
 
 /// `cfcam explain MODEL INPUT --method NAME --raw MAP.npy`.
+///
+/// Methods come from `MethodRegistry` (the CAM family, perturbation CAMs, input attributions and
+/// anything a user registers), plus the relevance family handled here (`lrp`, `clrp`, `sglrp`) and
+/// `gradient`. Maps: registry methods write [N, H, W] in [0, 1] at the input's size; `lrp`,
+/// `clrp`, `sglrp` write the raw input relevance summed over channels [N, H, W] (signed, its sum
+/// is what the rules conserve); `gradient` writes the raw input gradient [N, C, H, W].
 struct ExplainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "explain", abstract: "Explain a model's decision on an input and write the raw map as .npy.")
+        commandName: "explain", abstract: "Explain a model's decision on an input and write the raw map as .npy.",
+        discussion: "Methods: " + ExplainCommand.methodNames.joined(separator: ", "))
 
-    enum Method: String, ExpressibleByArgument, CaseIterable {
-        case gradient, inputxgrad, lrp, clrp, sglrp
-    }
+    /// Methods handled by the relevance path rather than the registry.
+    static let relevanceMethods = ["gradient", "lrp", "clrp", "sglrp"]
+    static var methodNames: [String] { MethodRegistry.names + relevanceMethods.filter { !MethodRegistry.names.contains($0) } }
 
     @OptionGroup var options: ModelOptions
 
     @Argument(help: "An image (.png, resized and ImageNet-normalised) or a .npy tensor used as is.")
     var input: String
 
-    @Option(help: "Explanation method: \(Method.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var method: Method = .gradient
+    @Option(help: "Explanation method (see the list below).")
+    var method: String = "gradcam"
 
-    @Option(help: "Class to explain (default: each image's top prediction).")
-    var target: Int?
+    @Option(help: "Layer (value name) for layer methods, or 'auto' (the last spatial feature map before global pooling). Repeat to aggregate several.")
+    var layer: [String] = []
 
-    @Option(help: "LRP composite: \(Composite.Preset.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "CLASS, top1 (default), A-vs-B, or A-vs-all.")
+    var target: String = "top1"
+
+    @Option(help: "Reference image (.png or .npy) for a similarity target (FC-less embedding models).")
+    var reference: String?
+
+    @Option(help: "Reference embedding (.npy) for a similarity target.")
+    var referenceEmbedding: String?
+
+    @Option(help: "Similarity for reference targets: cosine, dot, euclidean.")
+    var similarity: String = "cosine"
+
+    @Option(help: "Method parameter KEY=VALUE (repeatable), e.g. steps=32 for ig.")
+    var param: [String] = []
+
+    @Option(help: "Masked inputs per forward for perturbation methods.")
+    var batchSize: Int = 32
+
+    @Flag(help: "Report progress of perturbation methods on stderr.")
+    var progress = false
+
+    @Option(help: "LRP composite for lrp / clrp / sglrp: \(Composite.Preset.allCases.map(\.rawValue).joined(separator: ", ")).")
     var composite: String = Composite.Preset.epsilonPlus.rawValue
 
-    @Option(help: "Contrastive variant for clrp / sglrp (default: clrp1_gu for clrp, sglrp_scaled for sglrp; the spec's pixel-level choices): \(ContrastiveMode.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "Contrastive variant for clrp / sglrp (default: clrp1_gu for clrp, sglrp_scaled for sglrp): \(ContrastiveMode.allCases.map(\.rawValue).joined(separator: ", ")).")
     var contrastMode: String?
 
-    @Option(help: "Where to write the raw map (.npy).")
+    @Option(help: "Where to write the raw map (.npy); written only when the method succeeds.")
     var raw: String
+
+    func validate() throws {
+        guard Self.methodNames.contains(method) else {
+            throw ValidationError("unknown --method '\(method)'; available: \(Self.methodNames.joined(separator: ", "))")
+        }
+        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+    }
 
     func run() throws {
         let (graph, registry) = try CLIError.naming(options.model) { try options.load() }
         let x = try CLIError.naming(input) { try InputLoader.load(input, for: graph) }
-        let map: Tensor
-        switch method {
-        case .gradient:
-            // The input gradient itself, [N, C, H, W].
-            map = try CLIError.naming(options.model) {
-                try InputGradient.compute(graph: graph, registry: registry, input: x, target: ClassTarget(target),
-                                          threads: options.threadCount).gradient
+        let map = try CLIError.naming(options.model) { () throws -> Tensor in
+            if Self.relevanceMethods.contains(method) && !MethodRegistry.names.contains(method) {
+                return try RelevanceExplain(method: method, composite: composite, contrastMode: contrastMode,
+                                            threads: options.threadCount).map(graph, registry, x, target: try classTarget())
             }
-        case .inputxgrad, .lrp, .clrp, .sglrp:
-            // Input relevance summed over channels, [N, H, W].
-            map = try CLIError.naming(options.model) { try LRP.spatialRelevance(try relevance(graph, registry, x)) }
+            let model = try ExplainModel(graph: graph, registry: registry, threads: options.threadCount)
+            let explainer = try MethodRegistry.method(named: method, parameters: try MethodParameters(parsing: param))
+            let request = ExplainRequest(input: x, target: try resolveTarget(model, graph), layers: layers,
+                                         batchSize: batchSize, progress: progress ? Self.reportProgress : nil)
+            return try explainer.explain(request, model: model)
         }
         try CLIError.naming(raw) { try NPY.write(map, path: raw) }
     }
 
-    /// Relevance at the input for the LRP family, per image for its target class.
-    private func relevance(_ graph: Graph, _ registry: OpRegistry, _ x: Tensor) throws -> Tensor {
-        guard let inputName = graph.feedInputs.first?.name, graph.feedInputs.count == 1,
-              let logits = graph.outputs.first?.name else {
-            throw ValidationError("relevance methods need a model with one input and a class-score output")
-        }
-        let threads = options.threadCount
-        let z = try Executor(graph: graph, registry: registry, threads: threads).run([inputName: x], fetch: [logits])
-        guard let scores = z[logits] else { throw GraphError.missingValue(logits) }
-        let classes = try ClassTarget(target).classes(for: scores)
-        if method == .inputxgrad {
-            let (seed, _) = try ClassTarget(target).seed(for: scores)
-            let r = try LRP.gradientTimesInput(graph: graph, registry: registry, feeds: [inputName: x],
-                                               seeds: [logits: seed], read: [inputName], threads: threads)
-            guard let v = r[inputName] else { throw GraphError.missingValue(inputName) }
-            return v
-        }
-        let mode: ContrastiveMode
-        switch method {
-        case .clrp: mode = try contrast(default: .clrp1Gu)
-        case .sglrp: mode = try contrast(default: .sglrpScaled)
-        default: mode = .lrp
-        }
-        let explainer = try LRPExplainer(graph: graph, registry: registry, composite: try Composite.preset(named: composite),
-                                         threads: threads)
-        let r = try Contrastive.relevance(explainer: explainer, feeds: [inputName: x], logits: logits, targets: classes,
-                                          mode: mode, read: [inputName])
-        guard let v = r[inputName] else { throw GraphError.missingValue(inputName) }
-        return v
+    var layers: [LayerSpec] { layer.isEmpty ? [.auto] : layer.map { LayerSpec($0) } }
+
+    /// The class for the relevance path: an index, or nil for each image's top-1.
+    func classTarget() throws -> Int? {
+        if target == "top1" { return nil }
+        guard let c = Int(target) else { throw ValidationError("--target for \(method) must be a class index or top1") }
+        return c
     }
 
-    private func contrast(default d: ContrastiveMode) throws -> ContrastiveMode {
-        guard let name = contrastMode else { return d }
-        guard let m = ContrastiveMode(rawValue: name) else {
-            throw ValidationError("unknown --contrast-mode '\(name)'; known: \(ContrastiveMode.allCases.map(\.rawValue).joined(separator: ", "))")
+    func resolveTarget(_ model: ExplainModel, _ graph: Graph) throws -> Target {
+        guard let metric = SimilarityMetric(rawValue: similarity) else {
+            throw ValidationError("--similarity must be one of \(SimilarityMetric.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        return m
+        if let r = reference {
+            let image = try CLIError.naming(r) { try InputLoader.load(r, for: graph) }
+            return try Target.similarity(toImage: image, metric: metric, model: model)
+        }
+        if let e = referenceEmbedding {
+            let v = try CLIError.naming(e) { try NPY.read(path: e).floatValues() }
+            return Target.similarity(to: v, metric: metric)
+        }
+        return try TargetParser.parse(target)
+    }
+
+    static let reportProgress: ProgressHandler = { done, total in
+        fputs("progress \(done)/\(total)\n", stderr)
+    }
+}
+
+/// `--target` text: `top1`, `CLASS`, `A-vs-B`, `A-vs-all`.
+enum TargetParser {
+    static func parse(_ s: String) throws -> Target {
+        if s == "top1" { return .top1 }
+        if let c = Int(s) { return .classIndex(c) }
+        let parts = s.components(separatedBy: "-vs-")
+        if parts.count == 2, let a = Int(parts[0]) {
+            if parts[1] == "all" { return .contrastAll(a) }
+            if let b = Int(parts[1]) { return .contrast(a, b) }
+        }
+        throw ValidationError("--target '\(s)' is not CLASS, top1, A-vs-B or A-vs-all")
     }
 }

@@ -8,6 +8,9 @@ public struct ClassTarget: Sendable, Equatable {
 
     public init(_ classIndex: Int? = nil) { self.classIndex = classIndex }
 
+    /// The same target as a general `Target`.
+    public var target: Target { classIndex.map { Target.classIndex($0) } ?? .top1 }
+
     /// The class per image for logits [N, classes].
     public func classes(for logits: Tensor) throws -> [Int] {
         guard logits.rank == 2, logits.shape[1] > 0 else {

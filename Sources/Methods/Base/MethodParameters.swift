@@ -1,0 +1,44 @@
+/// Method-specific settings by name (the CLI's `--param key=value`), read with typed accessors that
+/// throw on malformed values. Each method documents the keys it reads; unknown keys are errors.
+public struct MethodParameters: Sendable, Equatable {
+    public var values: [String: String]
+    public init(_ values: [String: String] = [:]) { self.values = values }
+
+    /// Parses "key=value" items.
+    public init(parsing items: [String]) throws {
+        var v: [String: String] = [:]
+        for item in items {
+            guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
+                throw ExplainError("method parameter '\(item)' is not key=value")
+            }
+            v[String(item[..<eq])] = String(item[item.index(after: eq)...])
+        }
+        values = v
+    }
+
+    public func int(_ key: String, default def: Int) throws -> Int {
+        guard let s = values[key] else { return def }
+        guard let v = Int(s) else { throw ExplainError("parameter \(key)=\(s) is not an integer") }
+        return v
+    }
+    public func float(_ key: String, default def: Float) throws -> Float {
+        guard let s = values[key] else { return def }
+        guard let v = Float(s), v.isFinite else { throw ExplainError("parameter \(key)=\(s) is not a number") }
+        return v
+    }
+    public func choice<T: RawRepresentable & CaseIterable>(_ key: String, default def: T) throws -> T where T.RawValue == String {
+        guard let s = values[key] else { return def }
+        guard let v = T(rawValue: s) else {
+            throw ExplainError("parameter \(key)=\(s): expected one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return v
+    }
+    /// Throws if any key is not in `known` (catches typos).
+    public func check(known: [String], method: String) throws {
+        let unknown = values.keys.filter { !known.contains($0) }.sorted()
+        guard unknown.isEmpty else {
+            throw ExplainError("method \(method) has no parameter \(unknown.joined(separator: ", "))"
+                               + (known.isEmpty ? "" : " (it reads \(known.joined(separator: ", ")))"))
+        }
+    }
+}

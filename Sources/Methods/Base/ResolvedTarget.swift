@@ -1,0 +1,96 @@
+import Foundation
+import Graph
+
+/// One image's score function: score and d score / d output values for that image's output row.
+public struct ResolvedTarget: Sendable {
+    /// For messages and metadata: "class 243", "class 3 vs 5", "cosine similarity".
+    public let label: String
+    /// The class explained, when the target is a class or contrast.
+    public let classIndex: Int?
+    /// True when the score is one class's raw output (top-1 or a given class), so methods that
+    /// score with probabilities (official Score-CAM, Group-CAM) may use softmax(output)[class].
+    public let isPlainClass: Bool
+    private let evaluate: @Sendable ([Float]) throws -> (Float, [Float])
+
+    public init(label: String, classIndex: Int?, isPlainClass: Bool = false,
+                evaluate: @escaping @Sendable ([Float]) throws -> (Float, [Float])) {
+        self.label = label; self.classIndex = classIndex; self.isPlainClass = isPlainClass; self.evaluate = evaluate
+    }
+
+    /// The raw output of class `c` among `count` outputs.
+    static func logit(_ c: Int, count: Int) -> ResolvedTarget {
+        ResolvedTarget(label: "class \(c)", classIndex: c, isPlainClass: true) { r in
+            var g = [Float](repeating: 0, count: r.count); g[c] = 1
+            return (r[c], g)
+        }
+    }
+
+    public func scoreAndGradient(_ row: [Float]) throws -> (score: Float, gradient: [Float]) {
+        let (s, g) = try evaluate(row)
+        return (s, g)
+    }
+    public func score(_ row: [Float]) throws -> Float { try evaluate(row).0 }
+
+    /// Scores of every row of `outputs` (e.g. a batch of masked versions of this target's image).
+    /// `probability`: for a plain class target, softmax(row)[class] instead of the raw output
+    /// (other targets keep their own score).
+    public func scores(_ outputs: Tensor, probability: Bool = false) throws -> [Float] {
+        let rows = try OutputRows(outputs)
+        return try (0..<rows.count).map { b in
+            let r = rows.row(b)
+            if probability, isPlainClass, let c = classIndex { return OutputRows.softmax(r, at: c) }
+            return try score(r)
+        }
+    }
+}
+
+extension Array where Element == ResolvedTarget {
+    /// Per-image scores and the seed d(Σ_b score_b) / d outputs for a batch whose image b is
+    /// explained by target b.
+    public func seed(for outputs: Tensor) throws -> (scores: [Float], seed: Tensor) {
+        let rows = try OutputRows(outputs)
+        guard rows.count == count else {
+            throw ExplainError("\(count) targets for an output batch of \(rows.count)")
+        }
+        var seed = [Float](repeating: 0, count: outputs.count)
+        var scores: [Float] = []
+        for b in 0..<count {
+            let (s, g) = try self[b].scoreAndGradient(rows.row(b))
+            scores.append(s)
+            for j in 0..<rows.width { seed[b * rows.width + j] = g[j] }
+        }
+        return (scores, Tensor(unchecked: outputs.shape, floats: seed))
+    }
+}
+
+/// An output value `[N, ...]` seen as N flattened rows.
+struct OutputRows {
+    let values: [Float]
+    let count: Int
+    let width: Int
+
+    init(_ t: Tensor) throws {
+        guard t.rank >= 1, t.shape[0] > 0 else { throw ExplainError("target output must be [N, ...], got \(t.shape)") }
+        values = try t.floats()
+        count = t.shape[0]
+        width = t.count / count
+        guard width > 0 else { throw ExplainError("target output \(t.shape) has no values per image") }
+    }
+
+    func row(_ b: Int) -> [Float] { Array(values[(b * width)..<((b + 1) * width)]) }
+
+    /// softmax(r)[c], computed stably in double precision.
+    static func softmax(_ r: [Float], at c: Int) -> Float {
+        let m = Double(r.max() ?? 0)
+        var z: Double = 0
+        for v in r { z += exp(Double(v) - m) }
+        return Float(exp(Double(r[c]) - m) / z)
+    }
+
+    /// First index of the largest value (numpy argmax; NaN never wins).
+    static func argmax(_ r: [Float]) -> Int {
+        var best = 0
+        for j in r.indices.dropFirst() where r[j] > r[best] || r[best].isNaN { best = j }
+        return best
+    }
+}

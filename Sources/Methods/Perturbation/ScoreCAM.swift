@@ -1,0 +1,93 @@
+import Graph
+
+/// Score-CAM (Wang et al. CVPRW 2020, spec §7.7): each channel's up-sampled, min-max normalised
+/// activation masks the input; the target's score on the masked input weights the channel.
+/// No gradients. The masked inputs of each image are evaluated `batchSize` at a time, each batch a
+/// forward from the input; progress counts masked inputs (N·K in all).
+///
+/// Variants (spec §10, discrepancy register):
+/// - `pytorchGradCAM` (default, what pytorch-grad-cam 1.5.7 `score_cam.py` computes): masks
+///   up-sampled with align_corners=True and normalised with δ = 1e-8; α = softmax over channels of
+///   the target score (the raw logit for class targets); map = Σ α_k A_k at the layer's
+///   resolution, then the shared ReLU / minmax / resize.
+/// - `official` (haofanwang/Score-CAM): masks up-sampled with align_corners=False, normalised with
+///   δ = 0 and channels with a constant map skipped (α_k = 0); α_k = softmax(output)[c], the class
+///   probability (other targets: their raw score), no channel softmax; map = ReLU(Σ α_k Up(A_k))
+///   at the input size, then minmax (a constant map gives zeros rather than the official None).
+///   Up is linear, so Σ α_k Up(A_k) = Up(Σ α_k A_k) is computed at the layer's resolution first.
+public struct ScoreCAM: ChannelWeightCAM {
+    public enum Variant: String, CaseIterable, Sendable {
+        case pytorchGradCAM = "pytorch-grad-cam"
+        case official
+    }
+    public var variant: Variant
+
+    public init(variant: Variant = .pytorchGradCAM) { self.variant = variant }
+    /// Reads `variant` (pytorch-grad-cam | official).
+    public init(parameters: MethodParameters) throws {
+        variant = try parameters.choice("variant", default: Variant.pytorchGradCAM)
+    }
+    static let parameterKeys = ["variant"]
+
+    public var usesGradients: Bool { false }
+
+    public func layerMap(_ layer: LayerValues, context: CAMContext) throws -> MapBatch {
+        let (_, h, w) = try context.request.inputSize()
+        let raw = try rawMap(layer, context: context)
+        switch variant {
+        case .pytorchGradCAM: return raw.relu().minmax().resized(height: h, width: w)
+        case .official: return raw.resized(height: h, width: w).relu().minmax(delta: 0)
+        }
+    }
+
+    public func channelWeights(_ layer: LayerValues, context: CAMContext) throws -> [Float] {
+        let x = context.request.input
+        let (n, h, w) = try context.request.inputSize()
+        let a = layer.activation
+        guard a.n == n else { throw ExplainError("layer '\(layer.name)' has batch \(a.n), the input \(n)") }
+        let channels = x.shape[1]
+        let official = variant == .official
+        let resize = BilinearResize(inH: a.h, inW: a.w, outH: h, outW: w, alignCorners: !official)
+        var batches = try PerturbationBatches(model: context.model, request: context.request, total: n * a.k)
+        var weights: [Float] = []
+        for b in 0..<n {
+            let image = try PerturbationBatches.image(x, b)
+            var masks = [[Float]?](repeating: nil, count: a.k)
+            let scores = try batches.scores(count: a.k, target: context.capture.targets[b], probability: official) { range in
+                var batch = [Float](repeating: 0, count: range.count * image.count)
+                var mask = [Float](repeating: 0, count: h * w)
+                for (i, k) in range.enumerated() {
+                    let m = try ScoreCAM.mask(Array(a.channel(b, k)), resize: resize, into: &mask, official: official)
+                    masks[k] = m ? mask : nil
+                    guard m else { continue }   // official: constant channel, masked input unused
+                    for c in 0..<channels {
+                        let o = i * image.count + c * h * w, src = c * h * w
+                        for p in 0..<(h * w) { batch[o + p] = image[src + p] * mask[p] }
+                    }
+                }
+                return [context.model.inputName: Tensor(unchecked: [range.count] + Array(x.shape.dropFirst()), floats: batch)]
+            }
+            if official {
+                weights += (0..<a.k).map { masks[$0] == nil ? 0 : scores[$0] }
+            } else {
+                weights += softmax(scores)
+            }
+        }
+        return weights
+    }
+
+    /// The normalised up-sampled mask of one channel; false when the official variant skips it.
+    static func mask(_ channel: [Float], resize: BilinearResize, into out: inout [Float], official: Bool) throws -> Bool {
+        channel.withUnsafeBufferPointer { src in out.withUnsafeMutableBufferPointer { dst in resize.apply(src.baseAddress!, dst.baseAddress!) } }
+        let lo = out.min() ?? 0, hi = out.max() ?? 0
+        if official {
+            guard hi > lo else { return false }
+            let s = 1 / (hi - lo)
+            for i in out.indices { out[i] = (out[i] - lo) * s }
+        } else {
+            let s = 1 / (hi - lo + 1e-8)
+            for i in out.indices { out[i] = (out[i] - lo) * s }
+        }
+        return true
+    }
+}
