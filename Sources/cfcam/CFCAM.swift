@@ -5,7 +5,7 @@ struct CFCAM: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cfcam",
         abstract: "Explain what image models look at: import ONNX / .npz models and run, inspect and explain them.",
-        subcommands: [RunCommand.self, InspectCommand.self, BenchCommand.self, ExplainCommand.self])
+        subcommands: [RunCommand.self, InspectCommand.self, BenchCommand.self, ExplainCommand.self, MethodsCommand.self])
 
     static func main() {
         BLASSetup.preferFastKernels()
