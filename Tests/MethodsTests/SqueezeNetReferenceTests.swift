@@ -22,10 +22,11 @@ final class SqueezeNetReferenceTests: XCTestCase {
         return (model, x, ref)
     }
 
-    func check(_ method: String, case name: String? = nil, target: Target = .top1, batchSize: Int = 64) throws {
+    func check(_ method: String, case name: String? = nil, target: Target = .top1, batchSize: Int = 64,
+               parameters: MethodParameters = MethodParameters()) throws {
         let (model, x, ref) = try load()
         let key = name ?? method
-        let m = try MethodRegistry.method(named: method)
+        let m = try MethodRegistry.method(named: method, parameters: parameters)
         let request = ExplainRequest(input: x, target: target, layers: try ref.layers(key), batchSize: batchSize)
         let got = try MapBatch(try m.explain(request, model: model))
         assertAgrees(got, try ref.map(key), "squeezenet1_1 \(key)")
@@ -39,6 +40,11 @@ final class SqueezeNetReferenceTests: XCTestCase {
     func testEigenCAM() throws { try check("eigencam") }
     func testAblationCAM() throws { try check("ablationcam") }
     func testScoreCAM() throws { try check("scorecam") }
+    /// The official Score-CAM (probabilities, no channel softmax, align_corners=False masks), against
+    /// the generator's transcription of haofanwang/Score-CAM.
+    func testScoreCAMOfficial() throws {
+        try check("scorecam", case: "scorecam.official", parameters: MethodParameters(["variant": "official"]))
+    }
 
     func testGradCAMGivenClass() throws {
         let (_, _, ref) = try load()
