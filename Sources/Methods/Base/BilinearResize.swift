@@ -37,17 +37,24 @@ public struct BilinearResize: Sendable {
         xs = Axis(input: inW, output: outW, alignCorners: alignCorners)
     }
 
-    /// Resizes `src` (inH x inW) into `dst` (outH x outW).
-    func apply(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>) {
+    /// Resizes the inH x inW map at `src[srcOffset...]` into the outH x outW map at `dst[dstOffset...]`
+    /// (the caller sizes both buffers; indices are checked in debug builds).
+    func apply(_ src: UnsafeBufferPointer<Float>, _ dst: UnsafeMutableBufferPointer<Float>, srcOffset: Int = 0, dstOffset: Int = 0) {
         for y in ys.i0.indices {
-            let r0 = src + ys.i0[y] * inW, r1 = src + ys.i1[y] * inW, ty = ys.t[y]
-            let out = dst + y * outW
+            let r0 = srcOffset + ys.i0[y] * inW, r1 = srcOffset + ys.i1[y] * inW, ty = ys.t[y]
+            let out = dstOffset + y * outW
             for x in xs.i0.indices {
                 let a = xs.i0[x], b = xs.i1[x], tx = xs.t[x]
-                let top = r0[a] + (r0[b] - r0[a]) * tx
-                let bottom = r1[a] + (r1[b] - r1[a]) * tx
-                out[x] = top + (bottom - top) * ty
+                let top = src[r0 + a] + (src[r0 + b] - src[r0 + a]) * tx
+                let bottom = src[r1 + a] + (src[r1 + b] - src[r1 + a]) * tx
+                dst[out + x] = top + (bottom - top) * ty
             }
         }
+    }
+
+    /// Resizes one map held in an array into `out` (resized to outH x outW).
+    func apply(_ src: [Float], into out: inout [Float]) {
+        if out.count != ys.i0.count * outW { out = [Float](repeating: 0, count: ys.i0.count * outW) }
+        src.withUnsafeBufferPointer { s in out.withUnsafeMutableBufferPointer { d in apply(s, d) } }
     }
 }

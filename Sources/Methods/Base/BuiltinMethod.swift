@@ -27,6 +27,14 @@ public enum BuiltinMethod: String, CaseIterable, Sendable {
         }
     }
 
+    /// Whether the method reads layers (every CAM) or explains the input directly.
+    public var kind: MethodRegistry.Kind {
+        switch self {
+        case .cam, .gradcam, .gradcamPlusPlus, .xgradcam, .hirescam, .layercam, .eigencam, .scorecam, .ablationcam, .groupcam:
+            return .layer
+        }
+    }
+
     /// Parameter keys each method reads.
     public var parameters: [String] {
         switch self {
@@ -54,6 +62,6 @@ public enum BuiltinMethod: String, CaseIterable, Sendable {
 
     public var entry: MethodRegistry.Entry {
         let m = self
-        return MethodRegistry.Entry(name: rawValue, summary: summary, kind: .layer, parameters: parameters) { try m.make($0) }
+        return MethodRegistry.Entry(name: rawValue, summary: summary, kind: kind, parameters: parameters) { try m.make($0) }
     }
 }

@@ -56,7 +56,7 @@ public struct MapBatch: Sendable, Equatable {
         values.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 for b in 0..<n {
-                    plan.apply(src.baseAddress! + b * h * w, dst.baseAddress! + b * height * width)
+                    plan.apply(src, dst, srcOffset: b * h * w, dstOffset: b * height * width)
                 }
             }
         }

@@ -25,11 +25,17 @@ public struct ResolvedTarget: Sendable {
         }
     }
 
+    /// The number of output values per image the target was resolved on (nil: any).
+    public var width: Int? = nil
+
     public func scoreAndGradient(_ row: [Float]) throws -> (score: Float, gradient: [Float]) {
+        if let width, row.count != width {
+            throw ExplainError("target '\(label)' was resolved on \(width) outputs per image, got \(row.count)")
+        }
         let (s, g) = try evaluate(row)
         return (s, g)
     }
-    public func score(_ row: [Float]) throws -> Float { try evaluate(row).0 }
+    public func score(_ row: [Float]) throws -> Float { try scoreAndGradient(row).score }
 
     /// Scores of every row of `outputs` (e.g. a batch of masked versions of this target's image).
     /// `probability`: for a plain class target, softmax(row)[class] instead of the raw output
@@ -38,7 +44,7 @@ public struct ResolvedTarget: Sendable {
         let rows = try OutputRows(outputs)
         return try (0..<rows.count).map { b in
             let r = rows.row(b)
-            if probability, isPlainClass, let c = classIndex { return OutputRows.softmax(r, at: c) }
+            if probability, isPlainClass, let c = classIndex, c < r.count { return OutputRows.softmax(r, at: c) }
             return try score(r)
         }
     }

@@ -40,7 +40,11 @@ public struct Target: Sendable {
     /// The per-image score functions, fixed from the unperturbed outputs `[N, ...]`.
     public func resolve(outputs: Tensor) throws -> [ResolvedTarget] {
         let rows = try OutputRows(outputs)
-        return try (0..<rows.count).map { b in try resolve(row: rows.row(b), image: b) }
+        return try (0..<rows.count).map { b in
+            var t = try resolve(row: rows.row(b), image: b)
+            t.width = rows.width
+            return t
+        }
     }
 
     private func resolve(row: [Float], image: Int) throws -> ResolvedTarget {

@@ -61,9 +61,7 @@ public struct GroupCAM: CAMMethod {
                 var batch = [Float](repeating: 0, count: range.count * image.count)
                 var mask = [Float](repeating: 0, count: h * w)
                 for (i, g) in range.enumerated() {
-                    groupMaps[g].withUnsafeBufferPointer { src in
-                        mask.withUnsafeMutableBufferPointer { dst in resize.apply(src.baseAddress!, dst.baseAddress!) }
-                    }
+                    resize.apply(groupMaps[g], into: &mask)
                     let lo = mask.min() ?? 0, hi = mask.max() ?? 0
                     let scale: Float = hi > lo ? 1 / (hi - lo) : 0
                     for p in mask.indices { mask[p] = (mask[p] - lo) * scale }

@@ -78,7 +78,7 @@ public struct ScoreCAM: ChannelWeightCAM {
 
     /// The normalised up-sampled mask of one channel; false when the official variant skips it.
     static func mask(_ channel: [Float], resize: BilinearResize, into out: inout [Float], official: Bool) throws -> Bool {
-        channel.withUnsafeBufferPointer { src in out.withUnsafeMutableBufferPointer { dst in resize.apply(src.baseAddress!, dst.baseAddress!) } }
+        resize.apply(channel, into: &out)
         let lo = out.min() ?? 0, hi = out.max() ?? 0
         if official {
             guard hi > lo else { return false }
