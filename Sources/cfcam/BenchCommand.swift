@@ -1,6 +1,7 @@
 import ArgumentParser
 import Graph
 import Importers
+import Methods
 import Rules
 #if canImport(Glibc)
 import Glibc
@@ -18,6 +19,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Warm-up runs.") var warmup: Int = 2
     @Option(help: "Size used for symbolic spatial dimensions.") var size: Int = 224
     @Flag(help: "Print the time spent per op type over the timed runs.") var profile = false
+    @Option(help: "Time an explanation method (e.g. gradcam, scorecam) instead of the forward pass.") var method: String?
+    @Option(help: "Layer for --method (default auto).") var layer: String = "auto"
+    @Option(help: "Masked inputs per forward for perturbation methods (with --method).") var batchSize: Int = 32
 
     func run() throws {
         guard batch > 0, runs > 0 else { throw ValidationError("--batch and --runs must be positive") }
@@ -45,9 +49,31 @@ struct BenchCommand: ParsableCommand {
             print("run \(i + 1): \(formatMs(ms)) ms")
         }
         if profile { profiler.report(runs: runs) }
-        times.sort()
+        report(times)
+    }
+
+    /// Times `method` on the benchmark input (one explanation per run, after warm-up).
+    private func benchMethod(_ name: String, graph: Graph, registry: OpRegistry, feeds: [String: Tensor]) throws {
+        let model = try ExplainModel(graph: graph, registry: registry, threads: options.threadCount)
+        let explainer = try MethodRegistry.method(named: name)
+        guard let x = feeds[model.inputName] else { throw ValidationError("no input for \(model.inputName)") }
+        let request = ExplainRequest(input: x, target: .top1, layers: [LayerSpec(layer)], batchSize: batchSize)
+        for _ in 0..<warmup { _ = try explainer.explain(request, model: model) }
+        var times: [Double] = []
+        for i in 0..<runs {
+            let t0 = monotonicSeconds()
+            _ = try explainer.explain(request, model: model)
+            let ms = (monotonicSeconds() - t0) * 1000
+            times.append(ms)
+            print("run \(i + 1): \(formatMs(ms)) ms")
+        }
+        report(times)
+    }
+
+    private func report(_ unsorted: [Double]) {
+        let times = unsorted.sorted()
         let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
-        print("threads=\(options.threadCount) batch=\(batch) blas=\(BLAS.coreName)")
+        print("threads=\(options.threadCount) batch=\(batch) blas=\(BLAS.coreName)\(method.map { " method=\($0)" } ?? "")")
         print("median_ms=\(formatMs(median))")
     }
 }
