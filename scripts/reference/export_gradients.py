@@ -64,7 +64,13 @@ def main() -> int:
         model = em.build_model(name)
         layer = dict(model.named_modules())[LAYER[name]]
         captured = {}
-        hook = layer.register_forward_hook(lambda m, i, o: captured.__setitem__("a", o))
+        # Capture the module's output and hand the rest of the network a copy, so an in-place op
+        # after it (densenet's F.relu(features, inplace=True)) can't turn `a.grad` into the
+        # gradient of that op's output.
+        def hook(m, i, o):
+            captured["a"] = o
+            return o.clone()
+        hook = layer.register_forward_hook(hook)
         x = torch.from_numpy(x_np.copy()).requires_grad_(True)
         logits = model(x)
         hook.remove()

@@ -11,16 +11,16 @@ extension NNConv {
         let s = try setup(ctx.forwardContext())
         let dy = try ctx.nnOutputGrad(shape: s.outShape)
         let p = s.problem
-        var result = ctx.noGradients
-        if ctx.wants(0) {
+        var result = ctx.nnNoGradients
+        if ctx.nnWants(0) {
             let dx = NNConvGradKernels.inputGrad(p, dy: dy, w: s.w, threads: ctx.threads)
             result[0] = Tensor(unchecked: s.xShape, floats: dx)
         }
-        if ctx.wants(1) {
+        if ctx.nnWants(1) {
             let dw = NNConvGradKernels.weightGrad(p, dy: dy, x: s.x, threads: ctx.threads)
             result[1] = Tensor(unchecked: s.wShape, floats: dw)
         }
-        if ctx.wants(2), let b = ctx.inputs[2] {
+        if ctx.nnWants(2), let b = ctx.inputs[2] {
             let db = s.bias == nil ? [Float](repeating: 0, count: b.count) : NNConvGradKernels.biasGrad(p, dy: dy)
             result[2] = Tensor(unchecked: b.shape, floats: db)
         }

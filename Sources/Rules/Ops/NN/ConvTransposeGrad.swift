@@ -7,8 +7,8 @@ extension NNConvTranspose {
     static func vjp(_ ctx: BackwardContext) throws -> [Tensor?] {
         let s = try setup(ctx.forwardContext())
         let dy = try ctx.nnOutputGrad(shape: s.outShape)
-        var result = ctx.noGradients
-        let wantX = ctx.wants(0), wantW = ctx.wants(1)
+        var result = ctx.nnNoGradients
+        let wantX = ctx.nnWants(0), wantW = ctx.nnWants(1)
         // The window seen as a convolution from the ConvTranspose output back to its input.
         var gathered = s.g
         gathered.input = s.g.output; gathered.output = s.g.input
@@ -48,7 +48,7 @@ extension NNConvTranspose {
         }
         if wantX { result[0] = Tensor(unchecked: s.xShape, floats: dx) }
         if wantW { result[1] = Tensor(unchecked: s.wShape, floats: dw) }
-        if ctx.wants(2), let b = ctx.inputs[2] {
+        if ctx.nnWants(2), let b = ctx.inputs[2] {
             var db = [Float](repeating: 0, count: b.count)
             if s.bias != nil {
                 for i in 0..<(s.batch * s.outChannels) {

@@ -66,11 +66,11 @@ enum NNGemm {
         let m = tA ? ash[1] : ash[0], k = tA ? ash[0] : ash[1], n = tB ? bsh[0] : bsh[1]
         guard k == (tB ? bsh[1] : bsh[0]) else { throw GraphError.invalidShape("Gemm: inner dimensions of A \(ash) and B \(bsh) differ") }
         let dy = try ctx.nnOutputGrad(shape: [m, n])
-        var result = ctx.noGradients
+        var result = ctx.nnNoGradients
         let threads = ctx.threads
         dy.withUnsafeBufferPointer { db in a.withUnsafeBufferPointer { ab in b.withUnsafeBufferPointer { bb in
             guard let dp = db.baseAddress, let ap = ab.baseAddress, let bp = bb.baseAddress else { return }
-            if ctx.wants(0) {
+            if ctx.nnWants(0) {
                 var da = [Float](repeating: 0, count: m * k)
                 da.withUnsafeMutableBufferPointer { out in
                     guard let op = out.baseAddress else { return }
@@ -84,7 +84,7 @@ enum NNGemm {
                 }
                 result[0] = Tensor(unchecked: ash, floats: da)
             }
-            if ctx.wants(1) {
+            if ctx.nnWants(1) {
                 var dbm = [Float](repeating: 0, count: k * n)
                 dbm.withUnsafeMutableBufferPointer { out in
                     guard let op = out.baseAddress else { return }
@@ -99,7 +99,7 @@ enum NNGemm {
                 result[1] = Tensor(unchecked: bsh, floats: dbm)
             }
         } } }
-        if ctx.wants(2), let c = ctx.inputs[2], c.count > 0 {
+        if ctx.nnWants(2), let c = ctx.inputs[2], c.count > 0 {
             let dc = try NNUtil.unbroadcast(dy.map { $0 * beta }, full: [m, n], to: c.shape)
             result[2] = Tensor(unchecked: c.shape, floats: dc)
         }

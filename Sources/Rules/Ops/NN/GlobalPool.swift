@@ -41,8 +41,8 @@ enum NNGlobalPool {
     /// GlobalAveragePool spreads dY / size over the plane; GlobalMaxPool sends dY to the plane's
     /// first maximum (a NaN counts as the maximum), as PyTorch does.
     static func vjp(_ ctx: BackwardContext, max isMax: Bool) throws -> [Tensor?] {
-        var result = ctx.noGradients
-        guard ctx.wants(0) else { return result }
+        var result = ctx.nnNoGradients
+        guard ctx.nnWants(0) else { return result }
         let (xs, x) = try ctx.forwardContext().nnFloat(0, "X")
         guard xs.count >= 3 else {
             throw GraphError.invalidShape("\(ctx.node.opType): input has shape \(xs), expected [N, C, spatial...]")

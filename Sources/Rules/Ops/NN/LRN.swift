@@ -52,8 +52,8 @@ enum NNLRN {
     /// With d_c = bias + alpha/size · Σ_{k ∈ win(c)} x_k²:
     /// dX_j = dY_j · d_j^-β - 2β · alpha/size · x_j · Σ_{c : j ∈ win(c)} dY_c · x_c · d_c^(-β-1).
     static func vjp(_ ctx: BackwardContext) throws -> [Tensor?] {
-        var result = ctx.noGradients
-        guard ctx.wants(0) else { return result }
+        var result = ctx.nnNoGradients
+        guard ctx.nnWants(0) else { return result }
         let (xs, x) = try ctx.forwardContext().nnFloat(0, "X")
         let (size, alpha, beta, bias) = try settings(ctx.forwardContext(), xs)
         let dy = try ctx.nnOutputGrad(shape: xs)

@@ -27,10 +27,10 @@ extension NNMatMul {
         let threads = ctx.threads
         // A's batch matches the broadcast batch and B is one matrix: fold the batch into GEMM rows.
         let folded = Tensor.elementCount(bBatch) == 1 && aBatch == batch
-        var result = ctx.noGradients
+        var result = ctx.nnNoGradients
         dy.withUnsafeBufferPointer { db in a.withUnsafeBufferPointer { ab in b.withUnsafeBufferPointer { bb in
             guard let dp = db.baseAddress, let ap = ab.baseAddress, let bp = bb.baseAddress else { return }
-            if ctx.wants(0) {
+            if ctx.nnWants(0) {
                 var da = [Float](repeating: 0, count: a.count)
                 da.withUnsafeMutableBufferPointer { out in
                     guard let op = out.baseAddress else { return }
@@ -46,7 +46,7 @@ extension NNMatMul {
                 }
                 result[0] = Tensor(unchecked: ash0, floats: da)
             }
-            if ctx.wants(1) {
+            if ctx.nnWants(1) {
                 var dbm = [Float](repeating: 0, count: b.count)
                 dbm.withUnsafeMutableBufferPointer { out in
                     guard let op = out.baseAddress else { return }

@@ -4,7 +4,7 @@ import Graph
 
 extension BackwardContext {
     /// Whether the walk wants the gradient of input `i`.
-    func wants(_ i: Int) -> Bool { i < needs.count && needs[i] && i < inputs.count && inputs[i] != nil }
+    func nnWants(_ i: Int) -> Bool { i < needs.count && needs[i] && i < inputs.count && inputs[i] != nil }
 
     /// The gradient of output `k` as float32 values, checked against the forward output `shape`.
     func nnOutputGrad(_ k: Int = 0, shape: [Int]) throws -> [Float] {
@@ -22,7 +22,7 @@ extension BackwardContext {
     }
 
     /// An empty result list, one slot per input.
-    var noGradients: [Tensor?] { [Tensor?](repeating: nil, count: inputs.count) }
+    var nnNoGradients: [Tensor?] { [Tensor?](repeating: nil, count: inputs.count) }
 }
 
 extension NNUtil {

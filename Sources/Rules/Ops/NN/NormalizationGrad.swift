@@ -31,9 +31,9 @@ extension NNNormalization {
             for i in (p * size)..<((p + 1) * size) { s += Double(dy[i]); sx += Double(dy[i]) * Double(x[i] - mean) }
             sumDy[ch] += s; sumDyX[ch] += sx
         }
-        var result = ctx.noGradients
-        func put(_ i: Int, _ v: [Float]) { if ctx.wants(i) { result[i] = Tensor(unchecked: shapes[i - 1], floats: v) } }
-        if ctx.wants(0) {
+        var result = ctx.nnNoGradients
+        func put(_ i: Int, _ v: [Float]) { if ctx.nnWants(i) { result[i] = Tensor(unchecked: shapes[i - 1], floats: v) } }
+        if ctx.nnWants(0) {
             let mul = (0..<c).map { params[0][$0] * inv[$0] }
             result[0] = perChannelAffine(xs, dy, mul: mul, add: [Float](repeating: 0, count: c), threads: ctx.threads)
         }
@@ -57,14 +57,14 @@ extension NNNormalization {
         let dy = try ctx.nnOutputGrad(shape: xs)
         let size = NNUtil.product(xs, 2..<xs.count)
         let (dx, dyXhat) = normalizeRowsBackward(x, dy: dy, rows: xs[0] * c, size: size, eps: eps, threads: ctx.threads) { r, _ in scale[r % c] }
-        var result = ctx.noGradients
-        if ctx.wants(0) { result[0] = Tensor(unchecked: xs, floats: dx) }
+        var result = ctx.nnNoGradients
+        if ctx.nnWants(0) { result[0] = Tensor(unchecked: xs, floats: dx) }
         var dScale = [Float](repeating: 0, count: c), dB = [Float](repeating: 0, count: c)
         for r in 0..<(xs[0] * c) {
             for i in (r * size)..<((r + 1) * size) { dScale[r % c] += dyXhat[i]; dB[r % c] += dy[i] }
         }
-        if ctx.wants(1) { result[1] = Tensor(unchecked: ss, floats: dScale) }
-        if ctx.wants(2) { result[2] = Tensor(unchecked: bs, floats: dB) }
+        if ctx.nnWants(1) { result[1] = Tensor(unchecked: ss, floats: dScale) }
+        if ctx.nnWants(2) { result[2] = Tensor(unchecked: bs, floats: dB) }
         return result
     }
 
@@ -80,14 +80,14 @@ extension NNNormalization {
         let dy = try ctx.nnOutputGrad(shape: xs)
         let rows = size == 0 ? 0 : x.count / size
         let (dx, dyXhat) = normalizeRowsBackward(x, dy: dy, rows: rows, size: size, eps: eps, threads: ctx.threads) { _, i in s[i] }
-        var result = ctx.noGradients
-        if ctx.wants(0) { result[0] = Tensor(unchecked: xs, floats: dx) }
+        var result = ctx.nnNoGradients
+        if ctx.nnWants(0) { result[0] = Tensor(unchecked: xs, floats: dx) }
         let full = [rows, size]
-        if ctx.wants(1) {
+        if ctx.nnWants(1) {
             let perPos = try NNUtil.unbroadcast(dyXhat, full: full, to: [1, size])
             result[1] = Tensor(unchecked: ss, floats: try NNUtil.unbroadcast(perPos, full: inner, to: ss))
         }
-        if ctx.wants(2), let b = ctx.inputs[2], b.count > 0 {
+        if ctx.nnWants(2), let b = ctx.inputs[2], b.count > 0 {
             let perPos = try NNUtil.unbroadcast(dy, full: full, to: [1, size])
             result[2] = Tensor(unchecked: b.shape, floats: try NNUtil.unbroadcast(perPos, full: inner, to: b.shape))
         }

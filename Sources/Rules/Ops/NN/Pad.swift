@@ -62,7 +62,7 @@ enum NNPad {
     /// dX[i] = Σ dY over the output positions that read input i (reflect, edge and wrap read an
     /// input element several times); the constant_value input gets Σ dY over the padded positions.
     static func vjp(_ ctx: BackwardContext) throws -> [Tensor?] {
-        var result = ctx.noGradients
+        var result = ctx.nnNoGradients
         let data = try ctx.input(0)
         guard data.dtype == .float32 else { return result }
         let shape = data.shape, rank = shape.count
@@ -91,8 +91,8 @@ enum NNPad {
                 while d >= 0 { idx[d] += 1; if idx[d] < outShape[d] { break }; idx[d] = 0; d -= 1 }
             }
         }
-        if ctx.wants(0) { result[0] = Tensor(unchecked: shape, floats: dx) }
-        if ctx.wants(2), let f = ctx.inputs[2], f.dtype == .float32, f.count == 1 {
+        if ctx.nnWants(0) { result[0] = Tensor(unchecked: shape, floats: dx) }
+        if ctx.nnWants(2), let f = ctx.inputs[2], f.dtype == .float32, f.count == 1 {
             result[2] = Tensor(unchecked: f.shape, floats: [Float(dFill)])
         }
         return result

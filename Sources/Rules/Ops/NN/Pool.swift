@@ -58,6 +58,9 @@ enum NNPool {
         let sh = g.strides[0], sw = g.strides[1], dh = g.dilations[0], dw = g.dilations[1]
         let ph = g.padsBegin[0], pw = g.padsBegin[1]
         let average = !isMax
+        if isMax && !wantIndices && dh == 1 && dw == 1 {
+            return [maxPoolFast(x, l, threads: ctx.threads)]
+        }
         var out = [Float](repeating: 0, count: l.planes * oh * ow)
         var indices = [Int64](repeating: 0, count: wantIndices ? l.planes * oh * ow : 0)
         x.withUnsafeBufferPointer { xb in out.withUnsafeMutableBufferPointer { ob in indices.withUnsafeMutableBufferPointer { ib in
@@ -102,5 +105,45 @@ enum NNPool {
         } } }
         let y = Tensor(unchecked: l.outShape, floats: out)
         return wantIndices ? [y, Tensor(unchecked: l.outShape, ints: indices)] : [y]
+    }
+
+    /// MaxPool without dilation or Indices (the common case): window bounds precomputed as
+    /// absolute input coordinates, a tight loop per window.
+    static func maxPoolFast(_ x: [Float], _ l: Layout, threads: Int) -> Tensor {
+        let g = l.g
+        let ih = g.input[0], iw = g.input[1], oh = g.output[0], ow = g.output[1]
+        let yLo = (0..<oh).map { y in y * g.strides[0] - g.padsBegin[0] + l.yTaps[y].lowerBound }
+        let yHi = (0..<oh).map { y in y * g.strides[0] - g.padsBegin[0] + l.yTaps[y].upperBound }
+        let xLo = (0..<ow).map { xo in xo * g.strides[1] - g.padsBegin[1] + l.xTaps[xo].lowerBound }
+        let xHi = (0..<ow).map { xo in xo * g.strides[1] - g.padsBegin[1] + l.xTaps[xo].upperBound }
+        var out = [Float](repeating: 0, count: l.planes * oh * ow)
+        x.withUnsafeBufferPointer { xb in out.withUnsafeMutableBufferPointer { ob in
+            yLo.withUnsafeBufferPointer { y0 in yHi.withUnsafeBufferPointer { y1 in
+                xLo.withUnsafeBufferPointer { x0 in xHi.withUnsafeBufferPointer { x1 in
+                    guard let xp = xb.baseAddress, let op = ob.baseAddress else { return }
+                    parallelChunks(l.planes, threads: threads) { range in
+                        for plane in range {
+                            let src = xp + plane * ih * iw, dst = op + plane * oh * ow
+                            for y in 0..<oh {
+                                let ys = y0[y], ye = y1[y]
+                                for xo in 0..<ow {
+                                    let xs = x0[xo], xe = x1[xo]
+                                    var m = -Float.infinity
+                                    var yy = ys
+                                    while yy < ye {
+                                        let row = src + yy * iw
+                                        var xx = xs
+                                        while xx < xe { let v = row[xx]; if v > m || v.isNaN { m = v }; xx += 1 }
+                                        yy += 1
+                                    }
+                                    dst[y * ow + xo] = m
+                                }
+                            }
+                        }
+                    }
+                } }
+            } }
+        } }
+        return Tensor(unchecked: l.outShape, floats: out)
     }
 }

@@ -5,8 +5,8 @@ import Graph
 /// evenly over the window's taps inside the input, divided like the forward pass).
 extension NNPool {
     static func vjp(_ ctx: BackwardContext, max isMax: Bool) throws -> [Tensor?] {
-        var result = ctx.noGradients
-        guard ctx.wants(0) else { return result }
+        var result = ctx.nnNoGradients
+        guard ctx.nnWants(0) else { return result }
         let fwd = ctx.forwardContext()
         let (xs, x) = try fwd.nnFloat(0, "X")
         let l = try Layout(fwd, xShape: xs)

@@ -5,8 +5,8 @@ import Graph
 /// weight · dY back to the tapped input positions. Covers nearest, linear and cubic.
 extension NNResize {
     static func vjp(_ ctx: BackwardContext) throws -> [Tensor?] {
-        var result = ctx.noGradients
-        guard ctx.wants(0) else { return result }
+        var result = ctx.nnNoGradients
+        guard ctx.nnWants(0) else { return result }
         let fwd = ctx.forwardContext()
         let xs = try ctx.input(0).shape
         let (passes, outShape) = try plan(fwd, xs)

@@ -55,8 +55,8 @@ enum NNSoftmax {
 
     /// Softmax: dX = y · (dY - Σ dY · y); LogSoftmax: dX = dY - exp(y) · Σ dY (sums along the axis).
     static func vjp(_ ctx: BackwardContext, log: Bool) throws -> [Tensor?] {
-        var result = ctx.noGradients
-        guard ctx.wants(0) else { return result }
+        var result = ctx.nnNoGradients
+        guard ctx.nnWants(0) else { return result }
         let fwd = ctx.forwardContext()
         let xs = try ctx.input(0).shape
         let (outer, len, inner) = try layout(fwd, xs)
