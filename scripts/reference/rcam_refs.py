@@ -22,7 +22,8 @@ and three initial relevances at the logits (cfcam's `contrast`, spec §3.5): lrp
 clrp_rcam (e_t - (1/N)(1 - e_t)), sglrp (d softmax_t / d z).
 
 Relevance-CAM (spec §4.1): alpha_k = spatial mean of R_k; L = sum_k alpha_k A_k; minmax (delta 1e-7,
-a range below 1e-12 gives zeros) at the layer's resolution; bilinear resize (align_corners=False).
+a range below 1e-12 gives zeros) at the layer's resolution; bilinear resize (align_corners=False);
+minmax again (cfcam's shared CAM pipeline, as pytorch-grad-cam's multi-layer aggregation).
 
 CF-CAM (spec §5.2, reconstructed; the switches as cfcam implements them): P = sum_k R_k;
 M = minmax0(Up(ReLU(P))); per unit u (a channel, or a group of channels) a mask H_u; blended input
@@ -59,7 +60,7 @@ from zennit.types import Activation, AvgPool, BatchNorm, Convolution  # noqa: E4
 
 SEED = 20250301
 BATCH, CLASSES, SIZE = 2, 10, 32
-TARGETS = [3, 7]
+TARGETS = [3, 3]  # one class for the batch (cfcam: Target.classIndex(3))
 BLUR_SIZE, BLUR_SIGMA = 11, 5.0
 GROUPS = 4
 CONTRASTS = ["lrp", "clrp_rcam", "sglrp"]
@@ -187,9 +188,11 @@ def up(m, size):
 
 
 def relevance_cam(a, r, size):
+    """The official order (minmax, resize), then cfcam's shared CAM pipeline minmaxes the resized map
+    again (pytorch-grad-cam's aggregate_multi_layers, spec §1.3): an affine stretch."""
     alpha = r.mean(dim=(2, 3))
     cam = (alpha[:, :, None, None] * a).sum(1)
-    return up(minmax(cam, 1e-7), size)
+    return minmax(up(minmax(cam, 1e-7), size), 1e-7)
 
 
 def blur(x):
@@ -252,13 +255,15 @@ def cf_cam(model, x, a, r, variant):
             if combination == "act_x_mask":
                 cam = cam * spatial[b]
         out.append(cam)
-    return minmax(torch.stack(out), 1e-7)
+    final = minmax(torch.stack(out), 1e-7)
+    return minmax(final, 1e-7)  # the shared pipeline's aggregation (a no-op up to delta)
 
 
 def export(model, x, path):
     torch.onnx.export(model, (x,), path, dynamo=False, opset_version=17, do_constant_folding=False,
                       training=torch.onnx.TrainingMode.PRESERVE, export_modules_as_functions=False,
-                      input_names=["input"], output_names=["logits"])
+                      input_names=["input"], output_names=["logits"],
+                      dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}})
     return onnx.load(path)
 
 
