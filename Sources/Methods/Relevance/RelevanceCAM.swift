@@ -12,7 +12,10 @@ import Rules
 ///    `relu=true` adds one);
 /// 4. minmax per image (δ 1e-7, the spec default, where the official `normalize` has none; a
 ///    constant map becomes zeros rather than NaN), then bilinear resize (align_corners=False,
-///    cv2.resize) to the input size — the official order.
+///    cv2.resize) to the input size — the official order. The shared CAM pipeline then applies its
+///    multi-layer aggregation (ReLU, mean, minmax: pytorch-grad-cam's, spec §1.3) even for one
+///    layer, so the resized map is stretched back to exactly [0, 1]; the official code stops
+///    before that stretch (an affine change: the same ranking and Pearson correlation).
 ///
 /// Cost: one forward for the activations, one forward + one LRP backward per layer.
 public struct RelevanceCAM: ChannelWeightCAM {
