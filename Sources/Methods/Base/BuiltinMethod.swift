@@ -11,6 +11,9 @@ public enum BuiltinMethod: String, CaseIterable, Sendable {
     case scorecam
     case ablationcam
     case groupcam
+    case relevancecam
+    case cfcam
+    case fam
 
     public var summary: String {
         switch self {
@@ -24,6 +27,9 @@ public enum BuiltinMethod: String, CaseIterable, Sendable {
         case .scorecam: return "Score-CAM: channel weights from scores of activation-masked inputs"
         case .ablationcam: return "Ablation-CAM: score drop when each channel is zeroed"
         case .groupcam: return "Group-CAM: grouped Grad-CAM masks blended with a blurred input"
+        case .relevancecam: return "Relevance-CAM: channel weights from (contrastive) LRP relevance at any layer"
+        case .cfcam: return "CF-CAM: contrastive-relevance spatial mask, then blurred-blend re-scoring per channel"
+        case .fam: return "FAM: channel weights from the similarity of two embeddings (models without a classifier)"
         }
     }
 
@@ -41,6 +47,9 @@ public enum BuiltinMethod: String, CaseIterable, Sendable {
         case .scorecam: return ScoreCAM.parameterKeys
         case .ablationcam: return AblationCAM.parameterKeys
         case .groupcam: return GroupCAM.parameterKeys
+        case .relevancecam: return RelevanceCAM.parameterKeys
+        case .cfcam: return CFCAM.parameterKeys
+        case .fam: return FAM.parameterKeys
         default: return []
         }
     }
@@ -57,6 +66,9 @@ public enum BuiltinMethod: String, CaseIterable, Sendable {
         case .scorecam: return try ScoreCAM(parameters: p)
         case .ablationcam: return try AblationCAM(parameters: p)
         case .groupcam: return try GroupCAM(parameters: p)
+        case .relevancecam: return try RelevanceCAM(parameters: p)
+        case .cfcam: return try CFCAM(parameters: p)
+        case .fam: return try FAM(parameters: p)
         }
     }
 

@@ -1,0 +1,139 @@
+import Graph
+import Rules
+
+/// Which LRP rules produce the relevance that Relevance-CAM and CF-CAM read at a layer
+/// (spec §2.9, §4.5, discrepancy register §10).
+public enum RelevanceRules: Sendable, Equatable, CustomStringConvertible {
+    /// The Relevance-CAM preset on a generic engine (default; spec §5.2 "default: R-CAM preset",
+    /// §10 "rcam_official for reproduction"): z⁺ **without bias** on every linear layer (conv and
+    /// dense, R-CAM's `relprop(alpha=1)`), Pass for activations and for BatchNorm (R-CAM's BN
+    /// relprop is ≈ the identity; BN is not merged), Norm (proportional split) for residual adds and
+    /// average pools, max pools winner-takes-all. Differences from the official code, all [RECON]
+    /// choices: the stabiliser is zennit's ±1e-6 instead of a safe divide; R-CAM's conv quirk
+    /// (the bias added to both partial forwards, 2b in the denominator) is not copied — the bias is
+    /// dropped; the first-conv z^B rule never matters because relevance is read at a layer.
+    case rcam
+    /// zennit's canonized variant (spec §4.5 `rcam_zennit`): the same rules after BatchNorm is
+    /// merged into the preceding conv (`MergeBatchNorm`), the merged bias zeroed. Equal to `rcam`
+    /// unless a BN scale γ is negative (the merge flips that conv's weight signs).
+    case rcamZennit
+    /// A zennit composite preset with `zero_params='bias'` after `MergeBatchNorm`.
+    case preset(Composite.Preset)
+
+    /// "rcam", "rcam-zennit" or a preset name ("epsilon-plus", ...).
+    public init(name: String) throws {
+        switch name {
+        case "rcam": self = .rcam
+        case "rcam-zennit": self = .rcamZennit
+        default:
+            guard let p = Composite.Preset(rawValue: name) else {
+                throw ExplainError("unknown relevance rules '\(name)'; known: \(RelevanceRules.names.joined(separator: ", "))")
+            }
+            self = .preset(p)
+        }
+    }
+
+    public static var names: [String] { ["rcam", "rcam-zennit"] + Composite.Preset.allCases.map(\.rawValue) }
+
+    public var description: String {
+        switch self {
+        case .rcam: return "rcam"
+        case .rcamZennit: return "rcam-zennit"
+        case .preset(let p): return p.rawValue
+        }
+    }
+
+    /// The composite and canonizers.
+    public func make() throws -> (Composite, [any Canonizer]) {
+        switch self {
+        case .rcam, .rcamZennit:
+            let c = Composite([Composite.Entry(.role(.elementwise), PassRule()),
+                               Composite.Entry(.role(.sum), NormRule()),
+                               Composite.Entry(.role(.batchNorm), PassRule()),
+                               Composite.Entry(.role(.linear), LRPRules.zPlus(zeroBias: true))])
+            return (c, self == .rcam ? [] : [MergeBatchNorm()])
+        case .preset(let p):
+            var o = Composite.PresetOptions()
+            o.zeroBias = true
+            return (try Composite.preset(p, options: o), [MergeBatchNorm()])
+        }
+    }
+}
+
+/// How relevance at a layer is obtained: the rules and the initial relevance at the output.
+public struct RelevanceOptions: Sendable {
+    public var rules: RelevanceRules
+    /// The initial relevance (spec §3.5). nil (the default): `clrp_rcam` for class targets (spec
+    /// §3.5: "for Relevance-CAM and CF-CAM use clrp_rcam"), and for any other target (contrast,
+    /// similarity, function) the gradient of its score with respect to the output (for a class this
+    /// is `e_t`, i.e. `lrp`). `lrp` uses that score gradient for every target; the other modes need
+    /// a class target on [N, classes] logits.
+    public var contrast: ContrastiveMode?
+
+    public init(rules: RelevanceRules = .rcam, contrast: ContrastiveMode? = nil) {
+        self.rules = rules; self.contrast = contrast
+    }
+
+    /// Reads `rules` and `contrast`.
+    public init(parameters p: MethodParameters) throws {
+        rules = try p.values["rules"].map { try RelevanceRules(name: $0) } ?? .rcam
+        contrast = try p.values["contrast"].map { name in
+            guard let m = ContrastiveMode(rawValue: name) else {
+                throw ExplainError("parameter contrast=\(name): expected one of \(ContrastiveMode.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return m
+        }
+    }
+    static let parameterKeys = ["rules", "contrast"]
+}
+
+/// Relevance at layers for a batch, shared by Relevance-CAM and CF-CAM.
+enum LayerRelevance {
+    /// Relevance [N, K, h, w] at every value in `layers`, for the targets fixed in `capture`.
+    static func compute(model: ExplainModel, request: ExplainRequest, capture: LayerCapture, layers: Set<String>,
+                        options: RelevanceOptions) throws -> [String: Tensor] {
+        let (composite, canonizers) = try options.rules.make()
+        let ex = try LRPExplainer(graph: model.graph, registry: model.registry, composite: composite,
+                                  canonizers: canonizers, threads: model.threads)
+        let output = model.outputName(for: request.target)
+        let feeds = [model.inputName: request.input]
+        let classes = capture.targets.map { $0.isPlainClass ? $0.classIndex : nil }
+        let mode: ContrastiveMode
+        if let m = options.contrast { mode = m } else { mode = classes.contains(nil) ? .lrp : .clrpRcam }
+        var result: [String: Tensor]
+        if mode == .lrp {
+            // The score's gradient at the output: e_t for a class, e_A − e_B for a contrast, ...
+            let values = try ex.forward(feeds: feeds, seedValues: [output], read: layers)
+            guard let out = values[output] else { throw GraphError.missingValue(output) }
+            let (_, seed) = try capture.targets.seed(for: out)
+            result = try ex.backward(values: values, seeds: [output: seed], read: layers)
+        } else {
+            let cls = classes.compactMap { $0 }
+            guard cls.count == classes.count else {
+                throw ExplainError("contrast \(mode.rawValue) needs a class target (top1 or a class index); use contrast=lrp to propagate the target's score gradient")
+            }
+            result = try Contrastive.relevance(explainer: ex, feeds: feeds, logits: output, targets: cls, mode: mode, read: layers)
+        }
+        for l in layers {
+            guard let r = result[l] else {
+                throw ExplainError("no relevance reached layer '\(l)' from '\(output)' (does the output depend on it?)")
+            }
+            guard let a = capture.activations[l], a.shape == r.shape else {
+                throw ExplainError("relevance at '\(l)' has shape \(r.shape), the activation \(capture.activations[l]?.shape ?? [])")
+            }
+        }
+        return result
+    }
+}
+
+extension MethodParameters {
+    /// A boolean parameter: true/false, 1/0, yes/no.
+    func bool(_ key: String, default def: Bool) throws -> Bool {
+        guard let s = values[key] else { return def }
+        switch s.lowercased() {
+        case "true", "1", "yes": return true
+        case "false", "0", "no": return false
+        default: throw ExplainError("parameter \(key)=\(s) is not a boolean (true/false)")
+        }
+    }
+}
