@@ -33,13 +33,9 @@ public enum BuiltinMethod: String, CaseIterable, Sendable {
         }
     }
 
-    /// Whether the method reads layers (every CAM) or explains the input directly.
-    public var kind: MethodRegistry.Kind {
-        switch self {
-        case .cam, .gradcam, .gradcamPlusPlus, .xgradcam, .hirescam, .layercam, .eigencam, .scorecam, .ablationcam, .groupcam:
-            return .layer
-        }
-    }
+    /// Whether the method reads layers or explains the input directly: every method listed here
+    /// reads layers (input attributions are listed in `InputMethod`).
+    public var kind: MethodRegistry.Kind { .layer }
 
     /// Parameter keys each method reads.
     public var parameters: [String] {
