@@ -27,18 +27,6 @@ enum AttributionFixtures {
     }
 }
 
-/// Pearson correlation of two equally long vectors (1 for two identical constant vectors).
-func pearson(_ a: [Float], _ b: [Float]) -> Double {
-    let n = Double(a.count)
-    let ma = a.reduce(0.0) { $0 + Double($1) } / n, mb = b.reduce(0.0) { $0 + Double($1) } / n
-    var sab = 0.0, saa = 0.0, sbb = 0.0
-    for i in a.indices {
-        let x = Double(a[i]) - ma, y = Double(b[i]) - mb
-        sab += x * y; saa += x * x; sbb += y * y
-    }
-    if saa == 0 && sbb == 0 { return 1 }
-    return sab / (saa * sbb).squareRoot()
-}
 
 /// The agreement bound per image: Pearson >= 0.999 and max |diff| <= 1e-3 · max |reference|.
 /// Returns (worst Pearson, worst relative max diff) over the images for the report.

@@ -31,3 +31,16 @@ public func fixturesURL(_ relative: String = "") -> URL {
     for _ in 0..<3 { url.deleteLastPathComponent() }
     return url.appendingPathComponent("fixtures").appendingPathComponent(relative)
 }
+
+/// Pearson correlation of two equally long vectors (1 for two constant vectors, 0 when only one is).
+public func pearson(_ x: [Float], _ y: [Float]) -> Double {
+    let n = Double(x.count)
+    let mx = x.reduce(0.0) { $0 + Double($1) } / n, my = y.reduce(0.0) { $0 + Double($1) } / n
+    var sxy = 0.0, sxx = 0.0, syy = 0.0
+    for (a, b) in zip(x, y) {
+        let dx = Double(a) - mx, dy = Double(b) - my
+        sxy += dx * dy; sxx += dx * dx; syy += dy * dy
+    }
+    guard sxx > 0, syy > 0 else { return sxx == syy ? 1 : 0 }
+    return sxy / (sxx * syy).squareRoot()
+}
