@@ -22,6 +22,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Time an explanation method (e.g. gradcam, scorecam) instead of the forward pass.") var method: String?
     @Option(help: "Layer for --method (default auto).") var layer: String = "auto"
     @Option(help: "Masked inputs per forward for perturbation methods (with --method).") var batchSize: Int = 32
+    @Option(help: "Method parameter KEY=VALUE (with --method; repeatable).") var param: [String] = []
 
     func run() throws {
         guard batch > 0, runs > 0 else { throw ValidationError("--batch and --runs must be positive") }
@@ -55,7 +56,7 @@ struct BenchCommand: ParsableCommand {
     /// Times `method` on the benchmark input (one explanation per run, after warm-up).
     private func benchMethod(_ name: String, graph: Graph, registry: OpRegistry, feeds: [String: Tensor]) throws {
         let model = try ExplainModel(graph: graph, registry: registry, threads: options.threadCount)
-        let explainer = try MethodRegistry.method(named: name)
+        let explainer = try MethodRegistry.method(named: name, parameters: try MethodParameters(parsing: param))
         guard let x = feeds[model.inputName] else { throw ValidationError("no input for \(model.inputName)") }
         let request = ExplainRequest(input: x, target: .top1, layers: [LayerSpec(layer)], batchSize: batchSize)
         for _ in 0..<warmup { _ = try explainer.explain(request, model: model) }

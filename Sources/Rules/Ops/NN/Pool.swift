@@ -107,8 +107,9 @@ enum NNPool {
         return wantIndices ? [y, Tensor(unchecked: l.outShape, ints: indices)] : [y]
     }
 
-    /// MaxPool without dilation or Indices (the common case): window bounds precomputed as
-    /// absolute input coordinates, a tight loop per window.
+    /// MaxPool without dilation or Indices (the common case), separable: a horizontal pass takes
+    /// each input row's window maxima per output column, a vertical pass takes the maxima of those
+    /// rows (contiguous, vectorisable). NaN propagates like the general path.
     static func maxPoolFast(_ x: [Float], _ l: Layout, threads: Int) -> Tensor {
         let g = l.g
         let ih = g.input[0], iw = g.input[1], oh = g.output[0], ow = g.output[1]
@@ -116,27 +117,32 @@ enum NNPool {
         let yHi = (0..<oh).map { y in y * g.strides[0] - g.padsBegin[0] + l.yTaps[y].upperBound }
         let xLo = (0..<ow).map { xo in xo * g.strides[1] - g.padsBegin[1] + l.xTaps[xo].lowerBound }
         let xHi = (0..<ow).map { xo in xo * g.strides[1] - g.padsBegin[1] + l.xTaps[xo].upperBound }
-        var out = [Float](repeating: 0, count: l.planes * oh * ow)
+        var out = [Float](repeating: -.infinity, count: l.planes * oh * ow)
         x.withUnsafeBufferPointer { xb in out.withUnsafeMutableBufferPointer { ob in
             yLo.withUnsafeBufferPointer { y0 in yHi.withUnsafeBufferPointer { y1 in
                 xLo.withUnsafeBufferPointer { x0 in xHi.withUnsafeBufferPointer { x1 in
                     guard let xp = xb.baseAddress, let op = ob.baseAddress else { return }
                     parallelChunks(l.planes, threads: threads) { range in
+                        let rows = UnsafeMutablePointer<Float>.allocate(capacity: ih * ow)
+                        defer { rows.deallocate() }
                         for plane in range {
                             let src = xp + plane * ih * iw, dst = op + plane * oh * ow
-                            for y in 0..<oh {
-                                let ys = y0[y], ye = y1[y]
+                            for y in 0..<ih {
+                                let srow = src + y * iw, hrow = rows + y * ow
                                 for xo in 0..<ow {
-                                    let xs = x0[xo], xe = x1[xo]
                                     var m = -Float.infinity
-                                    var yy = ys
-                                    while yy < ye {
-                                        let row = src + yy * iw
-                                        var xx = xs
-                                        while xx < xe { let v = row[xx]; if v > m || v.isNaN { m = v }; xx += 1 }
-                                        yy += 1
+                                    for xx in x0[xo]..<x1[xo] { let v = srow[xx]; if v > m || v.isNaN { m = v } }
+                                    hrow[xo] = m
+                                }
+                            }
+                            for yo in 0..<oh {
+                                let drow = dst + yo * ow
+                                for yy in y0[yo]..<y1[yo] {
+                                    let hrow = rows + yy * ow
+                                    for xo in 0..<ow {
+                                        let a = drow[xo], b = hrow[xo]
+                                        drow[xo] = (b > a || b.isNaN) && !a.isNaN ? b : a
                                     }
-                                    dst[y * ow + xo] = m
                                 }
                             }
                         }
