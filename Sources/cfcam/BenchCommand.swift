@@ -37,6 +37,10 @@ struct BenchCommand: ParsableCommand {
                 ? Tensor(unchecked: shape, floats: (0..<n).map { _ in rng.nextGaussian() })
                 : Tensor.zeros(shape, dtype: info.dtype)
         }
+        if let method {
+            try CLIError.naming(options.model) { try benchMethod(method, graph: graph, registry: registry, feeds: feeds) }
+            return
+        }
         var exec = try CLIError.naming(options.model) { try Executor(graph: graph, registry: registry, threads: options.threadCount) }
         for _ in 0..<warmup { _ = try CLIError.naming(options.model) { try exec.run(feeds) } }
         let profiler = OpProfiler()
