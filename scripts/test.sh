@@ -8,7 +8,7 @@ source scripts/openblas-env.sh
 .venv/bin/python scripts/reference/export_models.py --out fixtures/cache
 .venv/bin/python scripts/reference/export_state_dicts.py --out fixtures/cache
 .venv/bin/python scripts/reference/export_gradients.py --models-dir fixtures/cache --out fixtures/cache
-[ -f fixtures/cache/resnet18.cam.npz ] && [ -f fixtures/cache/resnet18_embedding_op17.onnx ] || \
-  .venv/bin/python fixtures/cam/generate.py --only resnet18
+[ -f fixtures/cache/resnet18.cam.npz ] && [ -f fixtures/cache/resnet18_embedding_op17.onnx ] && [ -f fixtures/cache/vgg16_bn.cam.npz ] || \
+  .venv/bin/python fixtures/cam/generate.py --only resnet18,mobilenet_v2,vgg16_bn
 swift build --build-tests
 swift test --skip-build 2>&1 | tee .build/test.log
