@@ -87,6 +87,19 @@ enum NNNormalization {
     }
 
     /// y[r][i] = (x[r][i] - mean_r) / sqrt(var_r + eps) · s + b with (s, b) = param(r, i).
+    /// Mean and 1 / sqrt(variance + eps) of one row (biased variance, accumulated in Double), shared
+    /// by the forward normalisation and its gradient.
+    @inline(__always)
+    static func rowStatistics(_ src: UnsafePointer<Float>, size: Int, eps: Float) -> (mean: Double, invStd: Double) {
+        var mean: Double = 0
+        for i in 0..<size { mean += Double(src[i]) }
+        mean /= Double(size)
+        var v: Double = 0
+        for i in 0..<size { let d = Double(src[i]) - mean; v += d * d }
+        v /= Double(size)
+        return (mean, 1 / (v + Double(eps)).squareRoot())
+    }
+
     static func normalizeRows(_ x: [Float], rows: Int, size: Int, eps: Float, threads: Int,
                               _ param: (Int, Int) -> (Float, Float)) -> [Float] {
         var out = [Float](repeating: 0, count: x.count)
@@ -95,13 +108,8 @@ enum NNNormalization {
             parallelChunks(rows, threads: threads, minChunk: max(1, 4096 / max(size, 1))) { range in
                 for r in range {
                     let src = xp + r * size, dst = op + r * size
-                    var mean: Double = 0
-                    for i in 0..<size { mean += Double(src[i]) }
-                    mean /= Double(size)
-                    var v: Double = 0
-                    for i in 0..<size { let d = Double(src[i]) - mean; v += d * d }
-                    v /= Double(size)
-                    let inv = Float(1 / (v + Double(eps)).squareRoot()), m = Float(mean)
+                    let (mean, invStd) = rowStatistics(src, size: size, eps: eps)
+                    let inv = Float(invStd), m = Float(mean)
                     for i in 0..<size {
                         let (s, b) = param(r, i)
                         dst[i] = (src[i] - m) * inv * s + b

@@ -105,13 +105,7 @@ extension NNNormalization {
                 parallelChunks(rows, threads: threads, minChunk: max(1, 4096 / max(size, 1))) { range in
                     for r in range {
                         let src = xp + r * size, g = gp + r * size
-                        var mean: Double = 0
-                        for i in 0..<size { mean += Double(src[i]) }
-                        mean /= Double(size)
-                        var v: Double = 0
-                        for i in 0..<size { let d = Double(src[i]) - mean; v += d * d }
-                        v /= Double(size)
-                        let inv = 1 / (v + Double(eps)).squareRoot()
+                        let (mean, inv) = NNNormalization.rowStatistics(src, size: size, eps: eps)
                         var sumG: Double = 0, sumGX: Double = 0
                         for i in 0..<size {
                             let xh = (Double(src[i]) - mean) * inv, gh = Double(g[i]) * Double(gamma(r, i))
