@@ -52,6 +52,12 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: "Masked inputs per forward for perturbation methods.")
     var batchSize: Int = 32
 
+    @Option(help: "SmoothGrad around the method: average its maps over this many noisy copies of the input (0: off).")
+    var smoothSamples: Int = 0
+
+    @Option(help: "Noise standard deviation for --smooth-samples, in input units (Captum's stdevs).")
+    var smoothStdev: Float = 0.15
+
     @Flag(help: "Report progress of perturbation methods on stderr.")
     var progress = false
 
@@ -69,6 +75,9 @@ struct ExplainCommand: ParsableCommand {
             throw ValidationError("unknown --method '\(method)'; available: \(Self.methodNames.joined(separator: ", "))")
         }
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+        guard smoothSamples >= 0, smoothStdev >= 0, smoothStdev.isFinite else {
+            throw ValidationError("--smooth-samples and --smooth-stdev must not be negative")
+        }
     }
 
     func run() throws {
@@ -80,7 +89,10 @@ struct ExplainCommand: ParsableCommand {
                                             threads: options.threadCount).map(graph, registry, x, target: try classTarget())
             }
             let model = try ExplainModel(graph: graph, registry: registry, threads: options.threadCount)
-            let explainer = try MethodRegistry.method(named: method, parameters: try MethodParameters(parsing: param))
+            var explainer = try MethodRegistry.method(named: method, parameters: try MethodParameters(parsing: param))
+            if smoothSamples > 0 {
+                explainer = SmoothedMethod(base: explainer, samples: smoothSamples, noise: .absolute(smoothStdev))
+            }
             let request = ExplainRequest(input: x, target: try resolveTarget(model, graph), layers: layers,
                                          batchSize: batchSize, progress: progress ? Self.reportProgress : nil)
             return try explainer.explain(request, model: model)
