@@ -8,7 +8,7 @@ import XCTest
 /// cfcam's CAMs against pytorch-grad-cam 1.5.7 on resnet18 (residual adds, batch norm) at `layer4`,
 /// batch 2. Needs fixtures/cache/resnet18_op17.onnx (scripts/reference/export_models.py) and
 /// fixtures/cache/resnet18.cam.npz + resnet18_embedding_op17.onnx (fixtures/cam/generate.py);
-/// skipped when they are absent. Score-CAM (1024 forwards) runs only with CFCAM_SLOW_TESTS=1.
+/// skipped when they are absent. Score-CAM (1024 forwards) runs only with CFCAM_SLOW_TESTS=1: scripts/test.sh runs it in a release build.
 final class ResNet18ReferenceTests: XCTestCase {
     func load(_ file: String = "resnet18_op17.onnx") throws -> (ExplainModel, Tensor, CAMReference) {
         let path = fixturesURL("cache/\(file)").path
