@@ -21,9 +21,7 @@ final class CacheModelCAMReferenceTests: XCTestCase {
         let io = try NPZ.read(path: fixturesURL("cache/\(name)_op17.io.npz").path)
         let x = try XCTUnwrap(io["input"])
         for method in Self.methods {
-            let request = ExplainRequest(input: x, layers: try ref.layers(method))
-            let got = try MapBatch(try MethodRegistry.method(named: method).explain(request, model: model))
-            assertAgrees(got, try ref.map(method), "\(name) \(method)")
+            try checkReference(method, key: method, model: model, input: x, ref: ref, label: name)
         }
     }
 

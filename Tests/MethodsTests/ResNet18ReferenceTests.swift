@@ -25,10 +25,7 @@ final class ResNet18ReferenceTests: XCTestCase {
 
     func check(_ method: String, case name: String? = nil) throws {
         let (model, x, ref) = try load()
-        let key = name ?? method
-        let request = ExplainRequest(input: x, layers: try ref.layers(key), batchSize: 32)
-        let got = try MapBatch(try MethodRegistry.method(named: method).explain(request, model: model))
-        assertAgrees(got, try ref.map(key), "resnet18 \(key)")
+        try checkReference(method, key: name ?? method, model: model, input: x, ref: ref, label: "resnet18")
     }
 
     func testGradCAM() throws { try check("gradcam") }

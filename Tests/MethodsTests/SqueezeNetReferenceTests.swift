@@ -25,11 +25,8 @@ final class SqueezeNetReferenceTests: XCTestCase {
     func check(_ method: String, case name: String? = nil, target: Target = .top1, batchSize: Int = 64,
                parameters: MethodParameters = MethodParameters()) throws {
         let (model, x, ref) = try load()
-        let key = name ?? method
-        let m = try MethodRegistry.method(named: method, parameters: parameters)
-        let request = ExplainRequest(input: x, target: target, layers: try ref.layers(key), batchSize: batchSize)
-        let got = try MapBatch(try m.explain(request, model: model))
-        assertAgrees(got, try ref.map(key), "squeezenet1_1 \(key)")
+        try checkReference(method, key: name ?? method, model: model, input: x, ref: ref, label: "squeezenet1_1",
+                           target: target, batchSize: batchSize, parameters: parameters)
     }
 
     func testGradCAM() throws { try check("gradcam") }
