@@ -34,39 +34,63 @@ enum NNNormalization {
         return perChannelAffine(xs, x, mul: mul, add: add, threads: ctx.threads)
     }
 
+    /// A validated InstanceNormalization: rows are (n, c) planes of `size` elements.
+    struct InstanceSetup {
+        var xs: [Int], x: [Float], c: Int, size: Int, eps: Float
+        var ss: [Int], scale: [Float], bs: [Int], bias: [Float]
+        var rows: Int { xs[0] * c }
+
+        init(_ ctx: OpContext) throws {
+            (xs, x) = try ctx.nnFloat(0, "input")
+            guard xs.count >= 3 else { throw GraphError.invalidShape("InstanceNormalization: input has shape \(xs), expected [N, C, spatial...]") }
+            c = xs[1]
+            (ss, scale) = try ctx.nnFloat(1, "scale")
+            (bs, bias) = try ctx.nnFloat(2, "B")
+            try NNUtil.checkVector("InstanceNormalization", "scale", ss, count: c)
+            try NNUtil.checkVector("InstanceNormalization", "B", bs, count: c)
+            eps = try ctx.attr("epsilon", default: 1e-5)
+            size = NNUtil.product(xs, 2..<xs.count)
+        }
+    }
+
+    /// A validated LayerNormalization: rows of `size` = product of the axes [axis, rank), Scale
+    /// broadcast to them (`s`).
+    struct LayerSetup {
+        var xs: [Int], x: [Float], inner: [Int], size: Int, eps: Float
+        var ss: [Int], s: [Float]
+        var rows: Int { size == 0 ? 0 : x.count / size }
+
+        init(_ ctx: OpContext) throws {
+            (xs, x) = try ctx.nnFloat(0, "X")
+            let axis = try ctx.nnAxis(try ctx.attr("axis", default: -1), rank: xs.count)
+            inner = Array(xs[axis...])
+            size = Tensor.elementCount(inner)
+            let scale: [Float]
+            (ss, scale) = try ctx.nnFloat(1, "Scale")
+            s = try broadcastTo(ss, scale, inner, what: "Scale")
+            eps = try ctx.attr("epsilon", default: 1e-5)
+        }
+    }
+
     /// Per (n, c): normalise over the spatial axes, then scale[c] and B[c].
     static func instanceNorm(_ ctx: OpContext) throws -> Tensor {
-        let (xs, x) = try ctx.nnFloat(0, "input")
-        guard xs.count >= 3 else { throw GraphError.invalidShape("InstanceNormalization: input has shape \(xs), expected [N, C, spatial...]") }
-        let c = xs[1]
-        let (ss, scale) = try ctx.nnFloat(1, "scale")
-        let (bs, bias) = try ctx.nnFloat(2, "B")
-        try NNUtil.checkVector("InstanceNormalization", "scale", ss, count: c)
-        try NNUtil.checkVector("InstanceNormalization", "B", bs, count: c)
-        let eps: Float = try ctx.attr("epsilon", default: 1e-5)
-        let size = NNUtil.product(xs, 2..<xs.count)
-        let out = normalizeRows(x, rows: xs[0] * c, size: size, eps: eps, threads: ctx.threads) { row, i in
+        let p = try InstanceSetup(ctx)
+        let (c, scale, bias) = (p.c, p.scale, p.bias)
+        let out = normalizeRows(p.x, rows: p.rows, size: p.size, eps: p.eps, threads: ctx.threads) { row, _ in
             (scale[row % c], bias[row % c])
         }
-        return Tensor(unchecked: xs, floats: out)
+        return Tensor(unchecked: p.xs, floats: out)
     }
 
     /// Normalise over axes [axis, rank), then Scale and optional B (broadcast to those axes).
     static func layerNorm(_ ctx: OpContext) throws -> Tensor {
-        let (xs, x) = try ctx.nnFloat(0, "X")
-        let axis = try ctx.nnAxis(try ctx.attr("axis", default: -1), rank: xs.count)
-        let inner = Array(xs[axis...])
-        let size = Tensor.elementCount(inner)
-        let (ss, scale) = try ctx.nnFloat(1, "Scale")
-        let s = try broadcastTo(ss, scale, inner, what: "Scale")
-        var b = [Float](repeating: 0, count: size)
-        if let (bs, bv) = try ctx.nnOptionalFloat(2, "B") { b = try broadcastTo(bs, bv, inner, what: "B") }
-        let eps: Float = try ctx.attr("epsilon", default: 1e-5)
-        let rows = size == 0 ? 0 : x.count / size
-        let out = s.withUnsafeBufferPointer { sb in b.withUnsafeBufferPointer { bb in
-            normalizeRows(x, rows: rows, size: size, eps: eps, threads: ctx.threads) { _, i in (sb[i], bb[i]) }
+        let p = try LayerSetup(ctx)
+        var b = [Float](repeating: 0, count: p.size)
+        if let (bs, bv) = try ctx.nnOptionalFloat(2, "B") { b = try broadcastTo(bs, bv, p.inner, what: "B") }
+        let out = p.s.withUnsafeBufferPointer { sb in b.withUnsafeBufferPointer { bb in
+            normalizeRows(p.x, rows: p.rows, size: p.size, eps: p.eps, threads: ctx.threads) { _, i in (sb[i], bb[i]) }
         } }
-        return Tensor(unchecked: xs, floats: out)
+        return Tensor(unchecked: p.xs, floats: out)
     }
 
     /// Unidirectional broadcast of a parameter to `target` (LayerNormalization's Scale / B).
@@ -86,7 +110,6 @@ enum NNNormalization {
         }
     }
 
-    /// y[r][i] = (x[r][i] - mean_r) / sqrt(var_r + eps) · s + b with (s, b) = param(r, i).
     /// Mean and 1 / sqrt(variance + eps) of one row (biased variance, accumulated in Double), shared
     /// by the forward normalisation and its gradient.
     @inline(__always)
@@ -100,6 +123,7 @@ enum NNNormalization {
         return (mean, 1 / (v + Double(eps)).squareRoot())
     }
 
+    /// y[r][i] = (x[r][i] - mean_r) / sqrt(var_r + eps) · s + b with (s, b) = param(r, i).
     static func normalizeRows(_ x: [Float], rows: Int, size: Int, eps: Float, threads: Int,
                               _ param: (Int, Int) -> (Float, Float)) -> [Float] {
         var out = [Float](repeating: 0, count: x.count)

@@ -45,41 +45,26 @@ extension NNNormalization {
     }
 
     static func instanceNormVJP(_ ctx: BackwardContext) throws -> [Tensor?] {
-        let fwd = ctx.forwardContext()
-        let (xs, x) = try fwd.nnFloat(0, "input")
-        guard xs.count >= 3 else { throw GraphError.invalidShape("InstanceNormalization: input has shape \(xs), expected [N, C, spatial...]") }
-        let c = xs[1]
-        let (ss, scale) = try fwd.nnFloat(1, "scale")
-        let (bs, _) = try fwd.nnFloat(2, "B")
-        try NNUtil.checkVector("InstanceNormalization", "scale", ss, count: c)
-        try NNUtil.checkVector("InstanceNormalization", "B", bs, count: c)
-        let eps: Float = try ctx.attr("epsilon", default: 1e-5)
+        let p = try InstanceSetup(ctx.forwardContext())
+        let (xs, c, size, scale) = (p.xs, p.c, p.size, p.scale)
         let dy = try ctx.nnOutputGrad(shape: xs)
-        let size = NNUtil.product(xs, 2..<xs.count)
-        let (dx, dyXhat) = normalizeRowsBackward(x, dy: dy, rows: xs[0] * c, size: size, eps: eps, threads: ctx.threads) { r, _ in scale[r % c] }
+        let (dx, dyXhat) = normalizeRowsBackward(p.x, dy: dy, rows: p.rows, size: size, eps: p.eps, threads: ctx.threads) { r, _ in scale[r % c] }
         var result = ctx.nnNoGradients
         if ctx.nnWants(0) { result[0] = Tensor(unchecked: xs, floats: dx) }
         var dScale = [Float](repeating: 0, count: c), dB = [Float](repeating: 0, count: c)
         for r in 0..<(xs[0] * c) {
             for i in (r * size)..<((r + 1) * size) { dScale[r % c] += dyXhat[i]; dB[r % c] += dy[i] }
         }
-        if ctx.nnWants(1) { result[1] = Tensor(unchecked: ss, floats: dScale) }
-        if ctx.nnWants(2) { result[2] = Tensor(unchecked: bs, floats: dB) }
+        if ctx.nnWants(1) { result[1] = Tensor(unchecked: p.ss, floats: dScale) }
+        if ctx.nnWants(2) { result[2] = Tensor(unchecked: p.bs, floats: dB) }
         return result
     }
 
     static func layerNormVJP(_ ctx: BackwardContext) throws -> [Tensor?] {
-        let fwd = ctx.forwardContext()
-        let (xs, x) = try fwd.nnFloat(0, "X")
-        let axis = try fwd.nnAxis(try ctx.attr("axis", default: -1), rank: xs.count)
-        let inner = Array(xs[axis...])
-        let size = Tensor.elementCount(inner)
-        let (ss, scale) = try fwd.nnFloat(1, "Scale")
-        let s = try broadcastTo(ss, scale, inner, what: "Scale")
-        let eps: Float = try ctx.attr("epsilon", default: 1e-5)
+        let p = try LayerSetup(ctx.forwardContext())
+        let (xs, inner, size, rows, ss, s) = (p.xs, p.inner, p.size, p.rows, p.ss, p.s)
         let dy = try ctx.nnOutputGrad(shape: xs)
-        let rows = size == 0 ? 0 : x.count / size
-        let (dx, dyXhat) = normalizeRowsBackward(x, dy: dy, rows: rows, size: size, eps: eps, threads: ctx.threads) { _, i in s[i] }
+        let (dx, dyXhat) = normalizeRowsBackward(p.x, dy: dy, rows: rows, size: size, eps: p.eps, threads: ctx.threads) { _, i in s[i] }
         var result = ctx.nnNoGradients
         if ctx.nnWants(0) { result[0] = Tensor(unchecked: xs, floats: dx) }
         let full = [rows, size]
