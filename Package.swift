@@ -1,4 +1,4 @@
-// swift-tools-version:5.9
+// swift-tools-version:6.2
 // cfcam: explain what image models look at.
 import PackageDescription
 
@@ -29,10 +29,14 @@ let package = Package(
 
         // Small C helpers (spin-wait pause).
         .target(name: "CShims", path: "Sources/CShims"),
+        // cfcam's AVX-512 SGEMM for convolutions (ISA chosen per function and checked at run time).
+        // Always optimised, so debug builds and tests run the same fast kernel; tools 6.2+ let a
+        // package that depends on cfcam accept this flag.
+        .target(name: "CKernels", path: "Sources/CKernels", cSettings: [.unsafeFlags(["-O3"])]),
 
         // MARK: Core
         .target(name: "Graph", path: "Sources/Graph"),
-        .target(name: "Rules", dependencies: ["Graph", "CBLAS", "CShims"], path: "Sources/Rules"),
+        .target(name: "Rules", dependencies: ["Graph", "CBLAS", "CShims", "CKernels"], path: "Sources/Rules"),
         .target(name: "Importers", dependencies: ["Graph", "ONNXProto", "CZip", "CPNG"], path: "Sources/Importers"),
         .target(name: "Methods", dependencies: ["Graph", "Rules"], path: "Sources/Methods"),
 
@@ -56,5 +60,6 @@ let package = Package(
         .testTarget(name: "ConformanceTests", dependencies: ["Graph", "Rules", "Importers", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
         .testTarget(name: "MethodsTests", dependencies: ["Graph", "Rules", "Importers", "Methods", "TestSupport"]),
-    ]
+    ],
+    swiftLanguageModes: [.v5]
 )

@@ -116,7 +116,8 @@ final class OpProfiler: @unchecked Sendable {
     }
     func report(runs: Int) {
         print("slowest nodes:")
-        for (name, s) in perNode.sorted(by: { $0.value > $1.value }).prefix(10) {
+        let shown = Int(getenvString("CFCAM_PROFILE_NODES") ?? "") ?? 10
+        for (name, s) in perNode.sorted(by: { $0.value > $1.value }).prefix(shown) {
             print("  \(name): \(formatMs(s * 1000 / Double(runs))) ms/run")
         }
         print("per op type:")

@@ -14,6 +14,23 @@ final class NNHandTests: XCTestCase {
     }
     private func t(_ shape: [Int], _ v: [Float]) throws -> Tensor { try Tensor(shape: shape, floats: v) }
 
+    /// The separable max-pool path (3x3 / 2, pad 1, the ResNet stem) propagates NaN like PyTorch:
+    /// a window holding a NaN yields NaN; other windows are unaffected; a 20-wide row covers the
+    /// 16-lane vertical pass and its scalar tail.
+    func testMaxPoolFastPathPropagatesNaN() throws {
+        var v = (0..<(2 * 20)).map { Float($0 % 7) - 3 }
+        v[2 * 20 - 1] = .nan   // row 1, last column
+        let y = try run("MaxPool", [try t([1, 1, 2, 20], v)],
+                        ["kernel_shape": .ints([3, 3]), "strides": .ints([2, 2]), "pads": .ints([1, 1, 1, 1])])
+        XCTAssertEqual(y.shape, [1, 1, 1, 10])
+        let out = y.floatValues()
+        for xo in 0..<9 {
+            let want = (max(0, 2 * xo - 1)...min(19, 2 * xo + 1)).flatMap { [v[$0], v[20 + $0]] }.max()!
+            XCTAssertEqual(out[xo], want, "column \(xo)")
+        }
+        XCTAssertTrue(out[9].isNaN, "window with the NaN")
+    }
+
     func testPointwiseConvWithBias() throws {
         // y[0] = 10·x[c0] + 100·x[c1] + 1
         let y = try run("Conv", [try t([1, 2, 1, 2], [1, 2, 3, 4]), try t([1, 2, 1, 1], [10, 100]), try t([1], [1])])

@@ -5,7 +5,23 @@ import XCTest
 
 /// Every NN kernel against onnxruntime (or onnx.reference) outputs from fixtures/ops-nn/generate.py.
 final class NNReferenceTests: XCTestCase {
-    func testConv() throws { XCTAssertEqual(try checkNNFamily("conv"), 13) }
+    private func forEachConvPath(_ body: (String) throws -> Void) throws {
+        let saved = FastGEMM.enabled
+        defer { FastGEMM.enabled = saved }
+        for fast in FastGEMM.available ? [true, false] : [false] {
+            FastGEMM.enabled = fast
+            try body(fast ? "AVX-512 path" : "OpenBLAS path")
+        }
+    }
+
+    /// Both convolution paths: cfcam's AVX-512 GEMM (where the CPU has it) and OpenBLAS.
+    func testConv() throws {
+        try forEachConvPath { XCTAssertEqual(try checkNNFamily("conv"), 13, $0) }
+    }
+    /// Shapes that exercise every work split and tile tail of the AVX-512 path.
+    func testConvBlocks() throws {
+        try forEachConvPath { XCTAssertEqual(try checkNNFamily("convblocks"), 7, $0) }
+    }
     func testConvTranspose() throws { XCTAssertEqual(try checkNNFamily("convtranspose"), 7) }
     func testGemm() throws { XCTAssertEqual(try checkNNFamily("gemm"), 5) }
     func testMatMul() throws { XCTAssertEqual(try checkNNFamily("matmul"), 7) }

@@ -19,6 +19,21 @@ enum NNConvKernels {
 
     /// Output [N, M, OH, OW] as a flat array.
     static func run(_ p: Problem, x: [Float], w: [Float], bias: [Float]?, threads: Int) -> [Float] {
+        let count = p.batch * p.outChannels * p.outPlane
+        if FastGEMM.enabled && p.depth > 0 && !(p.cg == 1 && p.group > 1) {
+            return [Float](unsafeUninitializedCapacity: count) { ob, initialized in
+                let biasValues = bias ?? []
+                x.withUnsafeBufferPointer { xb in
+                    w.withUnsafeBufferPointer { wb in
+                        biasValues.withUnsafeBufferPointer { bb in
+                            guard let xp = xb.baseAddress, let wp = wb.baseAddress, let op = ob.baseAddress else { return }
+                            fastConv(p, x: xp, w: wp, bias: bias == nil ? nil : bb.baseAddress, out: op, threads: threads)
+                        }
+                    }
+                }
+                initialized = count
+            }
+        }
         var out = [Float](repeating: 0, count: p.batch * p.outChannels * p.outPlane)
         if let bias {
             out.withUnsafeMutableBufferPointer { o in
@@ -111,8 +126,9 @@ enum NNConvKernels {
     /// Fills rows `rows` of the im2col matrix restricted to output positions `cols`:
     /// col[r][pos - cols.lowerBound] = x[c][oy*sh - ph + ky*dh][ox*sw - pw + kx*dw] (0 outside),
     /// with r = (c*KH + ky)*KW + kx and pos = oy*OW + ox. Row stride is `cols.count`.
+    /// `col` holds row `firstRow` first (so a slice of rows can fill a slice-sized block).
     static func im2col(_ p: Problem, x: UnsafePointer<Float>, col: UnsafeMutablePointer<Float>,
-                       cols: Range<Int>, rows: Range<Int>) {
+                       cols: Range<Int>, rows: Range<Int>, firstRow: Int = 0) {
         let g = p.geo
         let ih = g.input[0], iw = g.input[1], ow = g.output[1]
         let kh = g.kernel[0], kw = g.kernel[1], sw = g.strides[1]
@@ -121,7 +137,7 @@ enum NNConvKernels {
         let yFirst = cols.lowerBound / ow, yLast = (cols.upperBound - 1) / ow
         for r in rows {
             let c = r / (kh * kw), ky = (r / kw) % kh, kx = r % kw
-            let dst = col + r * width - cols.lowerBound
+            let dst = col + (r - firstRow) * width - cols.lowerBound
             let src = x + c * ih * iw
             let yRange = g.validOutputs(axis: 0, tap: ky)
             let xRange = g.validOutputs(axis: 1, tap: kx)

@@ -1,0 +1,85 @@
+import Graph
+
+/// The convolution path on cfcam's own AVX-512 GEMM (`FastGEMM`), used when the CPU has it.
+///
+/// Work is cut into tasks that the worker pool claims one at a time:
+/// - many (image, group) items (batches, grouped convolutions): one task per item;
+/// - otherwise each item's output columns (positions) are cut into blocks of a few hundred, a
+///   multiple of the thread count so both cores finish together;
+/// - small maps (fewer than ~100 positions per thread, resnet50's last stage at 7x7) cut output
+///   channels instead.
+/// A task walks the GEMM depth in slices of `depthSlice` im2col rows: it builds that slice for its
+/// columns in a reused scratch block (L2-sized) and multiplies it in place; the first slice writes
+/// the output (with the bias), later slices accumulate. 1x1 stride-1 convolutions read the input
+/// directly. The output needs no zero fill: every element is written by its first slice.
+extension NNConvKernels {
+    static let depthSlice = 256
+    static let columnBlock = 384
+
+    struct FastTask { var item: Int; var rows: Range<Int>; var cols: Range<Int> }
+
+    static func fastTasks(_ p: Problem, threads: Int) -> [FastTask] {
+        let items = p.batch * p.group
+        let m = p.mg, n = p.outPlane
+        if threads <= 1 || items >= 2 * threads || m * n * p.depth < 1 << 17 {
+            // Whole items; single-threaded problems still get column blocks (cache-sized im2col).
+            let blocks = max(1, (n + columnBlock - 1) / columnBlock)
+            return (0..<items).flatMap { i in
+                (0..<blocks).map { b in FastTask(item: i, rows: 0..<m, cols: blockRange(b, of: blocks, total: n, align: 16)) }
+            }
+        }
+        if n >= 96 * threads {
+            var blocks = max(1, (n + columnBlock - 1) / columnBlock)
+            blocks = (blocks + threads - 1) / threads * threads
+            return (0..<items).flatMap { i in
+                (0..<blocks).map { b in FastTask(item: i, rows: 0..<m, cols: blockRange(b, of: blocks, total: n, align: 16)) }
+            }
+        }
+        let rowBlocks = max(1, min(threads, m / 8))
+        return (0..<items).flatMap { i in
+            (0..<rowBlocks).map { b in FastTask(item: i, rows: blockRange(b, of: rowBlocks, total: m, align: 8), cols: 0..<n) }
+        }
+    }
+
+    /// Block `b` of `blocks` near-equal parts of `0..<total`, boundaries on multiples of `align`.
+    static func blockRange(_ b: Int, of blocks: Int, total: Int, align: Int) -> Range<Int> {
+        let per = ((total + blocks - 1) / blocks + align - 1) / align * align
+        let lo = min(total, b * per), hi = min(total, lo + per)
+        return lo..<hi
+    }
+
+    /// Output [N, M, OH, OW]; requires `FastGEMM.available` and a non-empty GEMM depth.
+    static func fastConv(_ p: Problem, x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                         out: UnsafeMutablePointer<Float>, threads: Int) {
+        let tasks = fastTasks(p, threads: threads)
+        let pointwise = p.isPointwise
+        let n = p.outPlane, depth = p.depth
+        let run: (Int) -> Void = { t in
+            let task = tasks[t]
+            guard !task.rows.isEmpty, !task.cols.isEmpty else { return }
+            let nb = task.item / p.group, g = task.item % p.group
+            let xg = x + (nb * p.inChannels + g * p.cg) * p.inPlane
+            let wg = w + (g * p.mg + task.rows.lowerBound) * depth
+            let og = out + (nb * p.outChannels + g * p.mg + task.rows.lowerBound) * n + task.cols.lowerBound
+            let bg = bias.map { $0 + g * p.mg + task.rows.lowerBound }
+            let rows = task.rows.count, width = task.cols.count
+            if pointwise {
+                FastGEMM.sgemm(m: rows, n: width, k: depth, a: wg, lda: depth, b: xg + task.cols.lowerBound, ldb: n,
+                               c: og, ldc: n, bias: bg)
+                return
+            }
+            ScratchPool.shared.with(min(depth, depthSlice) * width) { col in
+                var k0 = 0
+                while k0 < depth {
+                    let k1 = min(depth, k0 + depthSlice)
+                    im2col(p, x: xg, col: col, cols: task.cols, rows: k0..<k1, firstRow: k0)
+                    FastGEMM.sgemm(m: rows, n: width, k: k1 - k0, a: wg + k0, lda: depth, b: col, ldb: width,
+                                   c: og, ldc: n, bias: k0 == 0 ? bg : nil, accumulate: k0 > 0)
+                    k0 = k1
+                }
+            }
+        }
+        if tasks.count == 1 { run(0); return }
+        parallelChunks(tasks.count, threads: threads) { r in for t in r { run(t) } }
+    }
+}

@@ -1,0 +1,62 @@
+@testable import Rules
+import XCTest
+
+/// cfcam's AVX-512 SGEMM against a double-precision triple loop: every tile tail (rows < 8,
+/// columns < 48 and < 16), K slices (> 128), padded leading dimensions, bias / accumulate / ReLU.
+final class FastGEMMTests: XCTestCase {
+    func testAgainstDoublePrecisionLoop() throws {
+        guard FastGEMM.available else {
+            throw XCTSkip("this CPU has no AVX-512; convolutions use OpenBLAS (covered by NNReferenceTests)")
+        }
+        var rng = SplitMix(seed: 7)
+        var checked = 0
+        for (m, n, k) in [(1, 1, 1), (3, 17, 5), (8, 48, 128), (9, 49, 129), (17, 100, 300), (64, 15, 64),
+                          (13, 33, 0), (24, 96, 257), (5, 200, 31)] {
+            for mode in 0..<4 {   // 0: plain, 1: bias, 2: accumulate, 3: bias + relu
+                let lda = k + 3, ldb = n + 5, ldc = n + 2
+                let a = (0..<(m * lda)).map { _ in rng.uniform() }
+                let b = (0..<(max(k, 1) * ldb)).map { _ in rng.uniform() }
+                let bias = (0..<m).map { _ in rng.uniform() }
+                let c0 = (0..<(m * ldc)).map { _ in rng.uniform() }
+                var c = c0
+                let useBias = mode == 1 || mode == 3, acc = mode == 2, relu = mode == 3
+                a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in bias.withUnsafeBufferPointer { biasp in
+                    c.withUnsafeMutableBufferPointer { cp in
+                        FastGEMM.sgemm(m: m, n: n, k: k, a: ap.baseAddress!, lda: lda, b: bp.baseAddress!, ldb: ldb,
+                                       c: cp.baseAddress!, ldc: ldc, bias: useBias ? biasp.baseAddress! : nil,
+                                       accumulate: acc, relu: relu)
+                    }
+                } } }
+                for i in 0..<m {
+                    for j in 0..<ldc {
+                        let got = c[i * ldc + j]
+                        guard j < n else {
+                            XCTAssertEqual(got, c0[i * ldc + j], "padding column written (m \(m) n \(n) k \(k) mode \(mode))")
+                            continue
+                        }
+                        var want = acc ? Double(c0[i * ldc + j]) : (useBias ? Double(bias[i]) : 0)
+                        for p in 0..<k { want += Double(a[i * lda + p]) * Double(b[p * ldb + j]) }
+                        if relu { want = max(0, want) }
+                        XCTAssertEqual(Double(got), want, accuracy: 1e-5 * Double(max(k, 1)).squareRoot() + 1e-6,
+                                       "C[\(i)][\(j)] m \(m) n \(n) k \(k) mode \(mode)")
+                        checked += 1
+                    }
+                }
+            }
+        }
+        XCTAssertGreaterThan(checked, 10_000)
+    }
+}
+
+private struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func uniform() -> Float {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        return Float(z >> 40) / Float(1 << 24) * 2 - 1
+    }
+}
