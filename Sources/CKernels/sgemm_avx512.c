@@ -18,7 +18,7 @@
 #define CK_AVX512 __attribute__((target("avx512f,fma")))
 #define CK_INLINE static inline __attribute__((always_inline))
 
-enum { MR = 8, NR = 48, KC = 128, MC = 256 };
+enum { MR = 8, NR = 48, KC = 128, MC = 256, NARROW = 256 };
 
 int cfcam_sgemm_available(void) {
     static int cached = -1;
@@ -91,8 +91,12 @@ CK_AVX512 void cfcam_sgemm_nn(long m, long n, long k, const float *a, long lda, 
             }
         return;
     }
-    for (long pc = 0; pc < k; pc += KC) {
-        long kc = k - pc < KC ? k - pc : KC;
+    // Narrow products (late-stage maps, 7x7 = 49 columns) skip K blocking: their whole B fits in
+    // L2, and each 8-row tile then reads its A rows as long sequential streams that the hardware
+    // prefetchers follow (A is the weights, streamed from memory once per forward pass).
+    long kcb = n <= NARROW ? k : KC;
+    for (long pc = 0; pc < k; pc += kcb) {
+        long kc = k - pc < kcb ? k - pc : kcb;
         int acc = accumulate || pc > 0;
         int last = pc + kc >= k;
         for (long ic = 0; ic < m; ic += MC) {

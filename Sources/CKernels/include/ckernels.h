@@ -16,4 +16,19 @@ int cfcam_sgemm_available(void);
 /// Must only be called when cfcam_sgemm_available() returned 1.
 void cfcam_sgemm_nn(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
                     float *c, long ldc, const float *bias, int accumulate, int relu);
+
+/// A 2-D convolution window (NCHW, one image and channel group).
+typedef struct {
+    long ih, iw, oh, ow;   // input and output spatial size
+    long kh, kw;           // kernel
+    long sh, sw;           // strides
+    long ph, pw;           // leading pads
+    long dh, dw;           // dilations
+} cfcam_window;
+
+/// Rows r0..<r1 of the im2col matrix, restricted to output positions c0..<c1:
+/// col[(r - r0) * (c1 - c0) + (pos - c0)] = x[c][oy*sh - ph + ky*dh][ox*sw - pw + kx*dw] (0 outside),
+/// with r = (c*kh + ky)*kw + kx and pos = oy*ow + ox. `simd` 1 uses AVX-512 moves when the CPU
+/// has them; 0 forces the portable loops (tests cover both).
+void cfcam_im2col(const cfcam_window *g, const float *x, float *col, long r0, long r1, long c0, long c1, int simd);
 #endif

@@ -28,7 +28,7 @@ extension NNConvKernels {
                 (0..<blocks).map { b in FastTask(item: i, rows: 0..<m, cols: blockRange(b, of: blocks, total: n, align: 16)) }
             }
         }
-        if n >= 96 * threads {
+        if n >= (p.isPointwise ? 256 : 96) * threads {
             var blocks = max(1, (n + columnBlock - 1) / columnBlock)
             blocks = (blocks + threads - 1) / threads * threads
             return (0..<items).flatMap { i in
@@ -68,10 +68,12 @@ extension NNConvKernels {
                                c: og, ldc: n, bias: bg)
                 return
             }
-            ScratchPool.shared.with(min(depth, depthSlice) * width) { col in
+            // Narrow blocks take deeper slices (up to 128k floats) so the GEMM runs long K streams.
+            let slice = width <= 256 ? max(depthSlice, (1 << 17) / width) : depthSlice
+            ScratchPool.shared.with(min(depth, slice) * width) { col in
                 var k0 = 0
                 while k0 < depth {
-                    let k1 = min(depth, k0 + depthSlice)
+                    let k1 = min(depth, k0 + slice)
                     im2col(p, x: xg, col: col, cols: task.cols, rows: k0..<k1, firstRow: k0)
                     FastGEMM.sgemm(m: rows, n: width, k: k1 - k0, a: wg + k0, lda: depth, b: col, ldb: width,
                                    c: og, ldc: n, bias: k0 == 0 ? bg : nil, accumulate: k0 > 0)

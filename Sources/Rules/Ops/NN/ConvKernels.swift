@@ -1,3 +1,4 @@
+import CKernels
 import Graph
 
 /// The 2-D convolution kernels behind `Conv` (1-D runs as height 1). Shapes are validated by the
@@ -125,40 +126,17 @@ enum NNConvKernels {
 
     /// Fills rows `rows` of the im2col matrix restricted to output positions `cols`:
     /// col[r][pos - cols.lowerBound] = x[c][oy*sh - ph + ky*dh][ox*sw - pw + kx*dw] (0 outside),
-    /// with r = (c*KH + ky)*KW + kx and pos = oy*OW + ox. Row stride is `cols.count`.
-    /// `col` holds row `firstRow` first (so a slice of rows can fill a slice-sized block).
+    /// with r = (c*KH + ky)*KW + kx and pos = oy*OW + ox. Row stride is `cols.count`; `col` holds
+    /// row `firstRow` first (so a slice of rows can fill a slice-sized block). C kernel:
+    /// `Sources/CKernels/im2col.c`.
     static func im2col(_ p: Problem, x: UnsafePointer<Float>, col: UnsafeMutablePointer<Float>,
                        cols: Range<Int>, rows: Range<Int>, firstRow: Int = 0) {
         let g = p.geo
-        let ih = g.input[0], iw = g.input[1], ow = g.output[1]
-        let kh = g.kernel[0], kw = g.kernel[1], sw = g.strides[1]
-        let width = cols.count
-        guard width > 0, ow > 0 else { return }
-        let yFirst = cols.lowerBound / ow, yLast = (cols.upperBound - 1) / ow
-        for r in rows {
-            let c = r / (kh * kw), ky = (r / kw) % kh, kx = r % kw
-            let dst = col + (r - firstRow) * width - cols.lowerBound
-            let src = x + c * ih * iw
-            let yRange = g.validOutputs(axis: 0, tap: ky)
-            let xRange = g.validOutputs(axis: 1, tap: kx)
-            let xOff = kx * g.dilations[1] - g.padsBegin[1]
-            for y in yFirst...yLast {
-                let x0 = y == yFirst ? cols.lowerBound - y * ow : 0
-                let x1 = y == yLast ? cols.upperBound - y * ow : ow
-                let row = dst + y * ow
-                guard yRange.contains(y) else { (row + x0).update(repeating: 0, count: x1 - x0); continue }
-                let lo = max(x0, xRange.lowerBound), hi = min(x1, xRange.upperBound)
-                guard lo < hi else { (row + x0).update(repeating: 0, count: x1 - x0); continue }
-                let srow = src + (y * g.strides[0] - g.padsBegin[0] + ky * g.dilations[0]) * iw
-                if lo > x0 { (row + x0).update(repeating: 0, count: lo - x0) }
-                if sw == 1 {
-                    (row + lo).update(from: srow + lo + xOff, count: hi - lo)
-                } else {
-                    for xo in lo..<hi { row[xo] = srow[xo * sw + xOff] }
-                }
-                if hi < x1 { (row + hi).update(repeating: 0, count: x1 - hi) }
-            }
-        }
+        var w = cfcam_window(ih: g.input[0], iw: g.input[1], oh: g.output[0], ow: g.output[1],
+                             kh: g.kernel[0], kw: g.kernel[1], sh: g.strides[0], sw: g.strides[1],
+                             ph: g.padsBegin[0], pw: g.padsBegin[1], dh: g.dilations[0], dw: g.dilations[1])
+        cfcam_im2col(&w, x, col + (rows.lowerBound - firstRow) * cols.count, rows.lowerBound, rows.upperBound,
+                     cols.lowerBound, cols.upperBound, FastGEMM.enabled ? 1 : 0)
     }
 
     /// Direct convolution when each output channel reads one input channel (group == C).
