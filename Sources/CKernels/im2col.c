@@ -55,9 +55,9 @@ CK_AVX512 static void zero_avx512(float *dst, long n) {
 }
 #endif
 
-void cfcam_im2col(const cfcam_window *g, const float *x, float *col, long r0, long r1, long c0, long c1, int simd) {
-    long width = c1 - c0;
-    if (width <= 0 || g->ow <= 0) return;
+void cfcam_im2col(const cfcam_window *g, const float *x, float *col, long ldcol, long r0, long r1, long c0, long c1,
+                  int simd) {
+    if (c1 <= c0 || g->ow <= 0) return;
     run_fn copy = copy_plain;
     zero_fn zero = zero_plain;
 #if defined(__x86_64__)
@@ -69,7 +69,7 @@ void cfcam_im2col(const cfcam_window *g, const float *x, float *col, long r0, lo
     long y_first = c0 / g->ow, y_last = (c1 - 1) / g->ow;
     for (long r = r0; r < r1; r++) {
         long c = r / taps, ky = (r / g->kw) % g->kh, kx = r % g->kw;
-        float *dst = col + (r - r0) * width - c0;
+        float *dst = col + (r - r0) * ldcol - c0;
         const float *plane = x + c * g->ih * g->iw;
         // Output rows / columns whose tap lands inside the input.
         long yoff = ky * g->dh - g->ph, xoff = kx * g->dw - g->pw;

@@ -27,8 +27,9 @@ typedef struct {
 } cfcam_window;
 
 /// Rows r0..<r1 of the im2col matrix, restricted to output positions c0..<c1:
-/// col[(r - r0) * (c1 - c0) + (pos - c0)] = x[c][oy*sh - ph + ky*dh][ox*sw - pw + kx*dw] (0 outside),
+/// col[(r - r0) * ldcol + (pos - c0)] = x[c][oy*sh - ph + ky*dh][ox*sw - pw + kx*dw] (0 outside),
 /// with r = (c*kh + ky)*kw + kx and pos = oy*ow + ox. `simd` 1 uses AVX-512 moves when the CPU
 /// has them; 0 forces the portable loops (tests cover both).
-void cfcam_im2col(const cfcam_window *g, const float *x, float *col, long r0, long r1, long c0, long c1, int simd);
+void cfcam_im2col(const cfcam_window *g, const float *x, float *col, long ldcol, long r0, long r1, long c0, long c1,
+                  int simd);
 #endif

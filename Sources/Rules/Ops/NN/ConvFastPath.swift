@@ -8,6 +8,9 @@ import Graph
 ///   multiple of the thread count so both cores finish together;
 /// - small maps (fewer than ~100 positions per thread, resnet50's last stage at 7x7) cut output
 ///   channels instead.
+/// - batches of small maps (outPlane < 256, group 1): several images share one GEMM, their
+///   im2col columns side by side (~512 columns), so each weight is read once per block of images
+///   instead of once per image; the product lands in a scratch block and is copied out per image.
 /// A task walks the GEMM depth in slices of `depthSlice` im2col rows: it builds that slice for its
 /// columns in a reused scratch block (L2-sized) and multiplies it in place; the first slice writes
 /// the output (with the bias), later slices accumulate. 1x1 stride-1 convolutions read the input
@@ -16,9 +19,20 @@ extension NNConvKernels {
     static let depthSlice = 256
     static let columnBlock = 384
 
-    struct FastTask { var item: Int; var rows: Range<Int>; var cols: Range<Int> }
+    struct FastTask { var item: Int; var rows: Range<Int>; var cols: Range<Int>; var images = 1 }
+
+    static let batchedWidth = 512
 
     static func fastTasks(_ p: Problem, threads: Int) -> [FastTask] {
+        if p.batch > 1 && p.group == 1 && p.outPlane < batchedWidth / 2 {
+            let per = max(2, batchedWidth / max(p.outPlane, 1))
+            var blocks = (p.batch + per - 1) / per
+            blocks = min(p.batch, (blocks + threads - 1) / threads * threads)
+            return (0..<blocks).compactMap { b in
+                let r = blockRange(b, of: blocks, total: p.batch, align: 1)
+                return r.isEmpty ? nil : FastTask(item: r.lowerBound, rows: 0..<p.mg, cols: 0..<p.outPlane, images: r.count)
+            }
+        }
         let items = p.batch * p.group
         let m = p.mg, n = p.outPlane
         if threads <= 1 || items >= 2 * threads || m * n * p.depth < 1 << 17 {
@@ -63,6 +77,10 @@ extension NNConvKernels {
             let og = out + (nb * p.outChannels + g * p.mg + task.rows.lowerBound) * n + task.cols.lowerBound
             let bg = bias.map { $0 + g * p.mg + task.rows.lowerBound }
             let rows = task.rows.count, width = task.cols.count
+            if task.images > 1 {
+                batchedTask(p, x: xg, w: wg, bias: bg, out: og, images: task.images)
+                return
+            }
             if pointwise {
                 FastGEMM.sgemm(m: rows, n: width, k: depth, a: wg, lda: depth, b: xg + task.cols.lowerBound, ldb: n,
                                c: og, ldc: n, bias: bg)
@@ -83,5 +101,31 @@ extension NNConvKernels {
         }
         if tasks.count == 1 { run(0); return }
         parallelChunks(tasks.count, threads: threads) { r in for t in r { run(t) } }
+    }
+
+    /// `images` consecutive images (group 1, whole maps) as one GEMM over their side-by-side columns.
+    static func batchedTask(_ p: Problem, x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                            out: UnsafeMutablePointer<Float>, images: Int) {
+        let n = p.outPlane, m = p.mg, depth = p.depth, width = images * n
+        let slice = max(depthSlice, (1 << 17) / width)
+        ScratchPool.shared.with(m * width) { c in
+            ScratchPool.shared.with(min(depth, slice) * width) { col in
+                var k0 = 0
+                while k0 < depth {
+                    let k1 = min(depth, k0 + slice)
+                    for i in 0..<images {
+                        im2col(p, x: x + i * p.inChannels * p.inPlane, col: col + i * n, cols: 0..<n, rows: k0..<k1,
+                               firstRow: k0, rowStride: width)
+                    }
+                    FastGEMM.sgemm(m: m, n: width, k: k1 - k0, a: w + k0, lda: depth, b: col, ldb: width,
+                                   c: c, ldc: width, bias: k0 == 0 ? bias : nil, accumulate: k0 > 0)
+                    k0 = k1
+                }
+            }
+            for i in 0..<images {
+                let dst = out + i * p.outChannels * n
+                for r in 0..<m { (dst + r * n).update(from: c + r * width + i * n, count: n) }
+            }
+        }
     }
 }

@@ -126,16 +126,18 @@ enum NNConvKernels {
 
     /// Fills rows `rows` of the im2col matrix restricted to output positions `cols`:
     /// col[r][pos - cols.lowerBound] = x[c][oy*sh - ph + ky*dh][ox*sw - pw + kx*dw] (0 outside),
-    /// with r = (c*KH + ky)*KW + kx and pos = oy*OW + ox. Row stride is `cols.count`; `col` holds
+    /// with r = (c*KH + ky)*KW + kx and pos = oy*OW + ox. Row stride is `rowStride` (default
+    /// `cols.count`); `col` holds
     /// row `firstRow` first (so a slice of rows can fill a slice-sized block). C kernel:
     /// `Sources/CKernels/im2col.c`.
     static func im2col(_ p: Problem, x: UnsafePointer<Float>, col: UnsafeMutablePointer<Float>,
-                       cols: Range<Int>, rows: Range<Int>, firstRow: Int = 0) {
+                       cols: Range<Int>, rows: Range<Int>, firstRow: Int = 0, rowStride: Int? = nil) {
+        let ld = rowStride ?? cols.count
         let g = p.geo
         var w = cfcam_window(ih: g.input[0], iw: g.input[1], oh: g.output[0], ow: g.output[1],
                              kh: g.kernel[0], kw: g.kernel[1], sh: g.strides[0], sw: g.strides[1],
                              ph: g.padsBegin[0], pw: g.padsBegin[1], dh: g.dilations[0], dw: g.dilations[1])
-        cfcam_im2col(&w, x, col + (rows.lowerBound - firstRow) * cols.count, rows.lowerBound, rows.upperBound,
+        cfcam_im2col(&w, x, col + (rows.lowerBound - firstRow) * ld, ld, rows.lowerBound, rows.upperBound,
                      cols.lowerBound, cols.upperBound, FastGEMM.enabled ? 1 : 0)
     }
 
