@@ -48,18 +48,25 @@ public struct ScoreCAM: ChannelWeightCAM {
         let channels = x.shape[1]
         let official = variant == .official
         let resize = BilinearResize(inH: a.h, inW: a.w, outH: h, outW: w, alignCorners: !official)
-        var batches = try PerturbationBatches(model: context.model, request: context.request, total: n * a.k)
+        // A channel whose map is constant (often all zero after a ReLU) masks the input with zeros:
+        // every such channel has the same masked input, so one forward of the zero image scores
+        // them all (the official variant skips them). Exact: the other channels run as before.
+        let plans = (0..<n).map { b in ScoreCAM.plan(a, image: b, official: official) }
+        var batches = try PerturbationBatches(model: context.model, request: context.request,
+                                              total: plans.reduce(0) { $0 + $1.items.count })
         var weights: [Float] = []
         for b in 0..<n {
             let image = try PerturbationBatches.image(x, b)
-            var masks = [[Float]?](repeating: nil, count: a.k)
-            let scores = try batches.scores(count: a.k, target: context.capture.targets[b], probability: official) { range in
+            let items = plans[b].items
+            var skipped = Set(official ? plans[b].constant : [])
+            let scored = try batches.scores(count: items.count, target: context.capture.targets[b], probability: official) { range in
                 var batch = [Float](repeating: 0, count: range.count * image.count)
                 var mask = [Float](repeating: 0, count: h * w)
-                for (i, k) in range.enumerated() {
-                    let m = try ScoreCAM.mask(Array(a.channel(b, k)), resize: resize, into: &mask, official: official)
-                    masks[k] = m ? mask : nil
-                    guard m else { continue }   // official: constant channel, masked input unused
+                for (i, item) in range.enumerated() {
+                    guard let k = items[item] else { continue }   // the zero image
+                    guard try ScoreCAM.mask(Array(a.channel(b, k)), resize: resize, into: &mask, official: official) else {
+                        skipped.insert(k); continue   // official: constant after up-sampling
+                    }
                     for c in 0..<channels {
                         let o = i * image.count + c * h * w, src = c * h * w
                         for p in 0..<(h * w) { batch[o + p] = image[src + p] * mask[p] }
@@ -67,13 +74,29 @@ public struct ScoreCAM: ChannelWeightCAM {
                 }
                 return [context.model.inputName: Tensor(unchecked: [range.count] + Array(x.shape.dropFirst()), floats: batch)]
             }
+            var scores = [Float](repeating: 0, count: a.k)
+            for (item, k) in items.enumerated() {
+                if let k { scores[k] = scored[item] } else { for c in plans[b].constant { scores[c] = scored[item] } }
+            }
             if official {
-                weights += (0..<a.k).map { masks[$0] == nil ? 0 : scores[$0] }
+                weights += (0..<a.k).map { skipped.contains($0) ? 0 : scores[$0] }
             } else {
                 weights += softmax(scores)
             }
         }
         return weights
+    }
+
+    /// The masked inputs one image needs: each non-constant channel (its index), plus one zero
+    /// image (`nil`) standing for all constant channels in the pytorch-grad-cam variant.
+    static func plan(_ a: FeatureMap, image b: Int, official: Bool) -> (items: [Int?], constant: [Int]) {
+        var items: [Int?] = [], constant: [Int] = []
+        for k in 0..<a.k {
+            let ch = a.channel(b, k)
+            if let first = ch.first, ch.allSatisfy({ $0 == first }) { constant.append(k) } else { items.append(k) }
+        }
+        if !official && !constant.isEmpty { items.append(nil) }
+        return (items, constant)
     }
 
     /// The normalised up-sampled mask of one channel; false when the official variant skips it.
