@@ -11,7 +11,7 @@ import Graph
 /// - batches of small maps (outPlane < 256, group 1): several images share one GEMM, their
 ///   im2col columns side by side (~512 columns), so each weight is read once per block of images
 ///   instead of once per image; the product lands in a scratch block and is copied out per image.
-/// A task walks the GEMM depth in slices of `depthSlice` im2col rows: it builds that slice for its
+/// A task walks the GEMM depth in slices of im2col rows (`multiplySlices`): it builds that slice for its
 /// columns in a reused scratch block (L2-sized) and multiplies it in place; the first slice writes
 /// the output (with the bias), later slices accumulate. 1x1 stride-1 convolutions read the input
 /// directly. The output needs no zero fill: every element is written by its first slice.
@@ -35,19 +35,18 @@ extension NNConvKernels {
         }
         let items = p.batch * p.group
         let m = p.mg, n = p.outPlane
-        if threads <= 1 || items >= 2 * threads || m * n * p.depth < 1 << 17 {
-            // Whole items; single-threaded problems still get column blocks (cache-sized im2col).
-            let blocks = max(1, (n + columnBlock - 1) / columnBlock)
-            return (0..<items).flatMap { i in
+        let columnBlocks = max(1, (n + columnBlock - 1) / columnBlock)
+        func byColumns(_ blocks: Int) -> [FastTask] {
+            (0..<items).flatMap { i in
                 (0..<blocks).map { b in FastTask(item: i, rows: 0..<m, cols: blockRange(b, of: blocks, total: n, align: 16)) }
             }
         }
+        if threads <= 1 || items >= 2 * threads || m * n * p.depth < 1 << 17 {
+            // Whole items; single-threaded problems still get column blocks (cache-sized im2col).
+            return byColumns(columnBlocks)
+        }
         if n >= (p.isPointwise ? 256 : 96) * threads {
-            var blocks = max(1, (n + columnBlock - 1) / columnBlock)
-            blocks = (blocks + threads - 1) / threads * threads
-            return (0..<items).flatMap { i in
-                (0..<blocks).map { b in FastTask(item: i, rows: 0..<m, cols: blockRange(b, of: blocks, total: n, align: 16)) }
-            }
+            return byColumns((columnBlocks + threads - 1) / threads * threads)
         }
         let rowBlocks = max(1, min(threads, m / 8))
         return (0..<items).flatMap { i in
@@ -62,40 +61,53 @@ extension NNConvKernels {
         return lo..<hi
     }
 
+    /// im2col rows per slice for a block `width` columns wide: narrow blocks (<= 256) take deeper
+    /// slices (up to 128k floats) so the GEMM runs long K streams over the weights.
+    static func sliceDepth(width: Int) -> Int {
+        width <= 256 ? max(depthSlice, (1 << 17) / width) : depthSlice
+    }
+
+    /// C[rows × width] (ldc) = W[rows × depth] · B (+ bias), B built `sliceDepth` im2col rows at a
+    /// time by `fill(col, k-range)` into a reused scratch block of row stride `width`: the first
+    /// slice writes C (with the bias), later slices accumulate.
+    static func multiplySlices(depth: Int, rows: Int, width: Int, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                               c: UnsafeMutablePointer<Float>, ldc: Int,
+                               fill: (UnsafeMutablePointer<Float>, Range<Int>) -> Void) {
+        let slice = sliceDepth(width: width)
+        ScratchPool.shared.with(min(depth, slice) * width) { col in
+            var k0 = 0
+            while k0 < depth {
+                let k1 = min(depth, k0 + slice)
+                fill(col, k0..<k1)
+                FastGEMM.sgemm(m: rows, n: width, k: k1 - k0, a: w + k0, lda: depth, b: col, ldb: width,
+                               c: c, ldc: ldc, bias: k0 == 0 ? bias : nil, accumulate: k0 > 0)
+                k0 = k1
+            }
+        }
+    }
+
     /// Output [N, M, OH, OW]; requires `FastGEMM.available` and a non-empty GEMM depth.
     static func fastConv(_ p: Problem, x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                          out: UnsafeMutablePointer<Float>, threads: Int) {
         let tasks = fastTasks(p, threads: threads)
-        let pointwise = p.isPointwise
         let n = p.outPlane, depth = p.depth
         let run: (Int) -> Void = { t in
             let task = tasks[t]
             guard !task.rows.isEmpty, !task.cols.isEmpty else { return }
-            let nb = task.item / p.group, g = task.item % p.group
-            let xg = x + (nb * p.inChannels + g * p.cg) * p.inPlane
-            let wg = w + (g * p.mg + task.rows.lowerBound) * depth
-            let og = out + (nb * p.outChannels + g * p.mg + task.rows.lowerBound) * n + task.cols.lowerBound
-            let bg = bias.map { $0 + g * p.mg + task.rows.lowerBound }
+            let o = p.offsets(item: task.item), r0 = task.rows.lowerBound, g = task.item % p.group
+            let xg = x + o.input
+            let wg = w + o.weight + r0 * depth
+            let og = out + o.output + r0 * n + task.cols.lowerBound
+            let bg = bias.map { $0 + g * p.mg + r0 }
             let rows = task.rows.count, width = task.cols.count
             if task.images > 1 {
                 batchedTask(p, x: xg, w: wg, bias: bg, out: og, images: task.images)
-                return
-            }
-            if pointwise {
+            } else if p.isPointwise {
                 FastGEMM.sgemm(m: rows, n: width, k: depth, a: wg, lda: depth, b: xg + task.cols.lowerBound, ldb: n,
                                c: og, ldc: n, bias: bg)
-                return
-            }
-            // Narrow blocks take deeper slices (up to 128k floats) so the GEMM runs long K streams.
-            let slice = width <= 256 ? max(depthSlice, (1 << 17) / width) : depthSlice
-            ScratchPool.shared.with(min(depth, slice) * width) { col in
-                var k0 = 0
-                while k0 < depth {
-                    let k1 = min(depth, k0 + slice)
-                    im2col(p, x: xg, col: col, cols: task.cols, rows: k0..<k1, firstRow: k0)
-                    FastGEMM.sgemm(m: rows, n: width, k: k1 - k0, a: wg + k0, lda: depth, b: col, ldb: width,
-                                   c: og, ldc: n, bias: k0 == 0 ? bg : nil, accumulate: k0 > 0)
-                    k0 = k1
+            } else {
+                multiplySlices(depth: depth, rows: rows, width: width, w: wg, bias: bg, c: og, ldc: n) { col, ks in
+                    im2col(p, x: xg, col: col, cols: task.cols, rows: ks, firstRow: ks.lowerBound)
                 }
             }
         }
@@ -106,20 +118,12 @@ extension NNConvKernels {
     /// `images` consecutive images (group 1, whole maps) as one GEMM over their side-by-side columns.
     static func batchedTask(_ p: Problem, x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                             out: UnsafeMutablePointer<Float>, images: Int) {
-        let n = p.outPlane, m = p.mg, depth = p.depth, width = images * n
-        let slice = max(depthSlice, (1 << 17) / width)
+        let n = p.outPlane, m = p.mg, width = images * n
         ScratchPool.shared.with(m * width) { c in
-            ScratchPool.shared.with(min(depth, slice) * width) { col in
-                var k0 = 0
-                while k0 < depth {
-                    let k1 = min(depth, k0 + slice)
-                    for i in 0..<images {
-                        im2col(p, x: x + i * p.inChannels * p.inPlane, col: col + i * n, cols: 0..<n, rows: k0..<k1,
-                               firstRow: k0, rowStride: width)
-                    }
-                    FastGEMM.sgemm(m: m, n: width, k: k1 - k0, a: w + k0, lda: depth, b: col, ldb: width,
-                                   c: c, ldc: width, bias: k0 == 0 ? bias : nil, accumulate: k0 > 0)
-                    k0 = k1
+            multiplySlices(depth: p.depth, rows: m, width: width, w: w, bias: bias, c: c, ldc: width) { col, ks in
+                for i in 0..<images {
+                    im2col(p, x: x + i * p.inChannels * p.inPlane, col: col + i * n, cols: 0..<n, rows: ks,
+                           firstRow: ks.lowerBound, rowStride: width)
                 }
             }
             for i in 0..<images {

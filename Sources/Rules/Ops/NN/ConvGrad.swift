@@ -37,15 +37,14 @@ enum NNConvGradKernels {
         var dx = [Float](repeating: 0, count: p.batch * p.inChannels * p.inPlane)
         dy.withUnsafeBufferPointer { db in w.withUnsafeBufferPointer { wb in dx.withUnsafeMutableBufferPointer { xb in
             guard let dp = db.baseAddress, let wp = wb.baseAddress, let xp = xb.baseAddress else { return }
-            if p.cg == 1 && p.group > 1 {
+            if p.isDepthwise {
                 depthwiseInputGrad(p, dy: dp, w: wp, dx: xp, threads: threads)
                 return
             }
             let items = p.batch * p.group
             func pointers(_ i: Int) -> (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>) {
-                let nb = i / p.group, g = i % p.group
-                return (dp + (nb * p.outChannels + g * p.mg) * p.outPlane, wp + g * p.mg * p.depth,
-                        xp + (nb * p.inChannels + g * p.cg) * p.inPlane)
+                let o = p.offsets(item: i)
+                return (dp + o.output, wp + o.weight, xp + o.input)
             }
             if p.group > 1 && items >= threads && threads > 1 {
                 parallelChunks(items, threads: threads) { range in

@@ -8,7 +8,7 @@ extension NNConvGradKernels {
         var dw = [Float](repeating: 0, count: p.outChannels * p.depth)
         dy.withUnsafeBufferPointer { db in x.withUnsafeBufferPointer { xb in dw.withUnsafeMutableBufferPointer { wb in
             guard let dp = db.baseAddress, let xp = xb.baseAddress, let wp = wb.baseAddress else { return }
-            if p.cg == 1 && p.group > 1 {
+            if p.isDepthwise {
                 depthwiseWeightGrad(p, dy: dp, x: xp, dw: wp, threads: threads)
                 return
             }

@@ -16,12 +16,20 @@ enum NNConvKernels {
         var isPointwise: Bool {
             geo.kernel == [1, 1] && geo.strides == [1, 1] && geo.padsBegin == [0, 0] && geo.padsEnd == [0, 0]
         }
+        /// Each output channel reads one input channel (group == C): the direct depthwise loops.
+        var isDepthwise: Bool { cg == 1 && group > 1 }
+        /// Element offsets of (batch item, group) `item` = nb * group + g in the input, weight and
+        /// output arrays (the same for the gradients: dY at `output`, dX at `input`).
+        func offsets(item: Int) -> (input: Int, weight: Int, output: Int) {
+            let nb = item / group, g = item % group
+            return ((nb * inChannels + g * cg) * inPlane, g * mg * depth, (nb * outChannels + g * mg) * outPlane)
+        }
     }
 
     /// Output [N, M, OH, OW] as a flat array.
     static func run(_ p: Problem, x: [Float], w: [Float], bias: [Float]?, threads: Int) -> [Float] {
         let count = p.batch * p.outChannels * p.outPlane
-        if FastGEMM.enabled && p.depth > 0 && !(p.cg == 1 && p.group > 1) {
+        if FastGEMM.enabled && p.depth > 0 && !p.isDepthwise {
             return [Float](unsafeUninitializedCapacity: count) { ob, initialized in
                 let biasValues = bias ?? []
                 x.withUnsafeBufferPointer { xb in
@@ -35,7 +43,7 @@ enum NNConvKernels {
                 initialized = count
             }
         }
-        var out = [Float](repeating: 0, count: p.batch * p.outChannels * p.outPlane)
+        var out = [Float](repeating: 0, count: count)
         if let bias {
             out.withUnsafeMutableBufferPointer { o in
                 for i in 0..<(p.batch * p.outChannels) {
@@ -50,7 +58,7 @@ enum NNConvKernels {
             w.withUnsafeBufferPointer { wb in
                 out.withUnsafeMutableBufferPointer { ob in
                     guard let xp = xb.baseAddress, let wp = wb.baseAddress, let op = ob.baseAddress else { return }
-                    if p.cg == 1 && p.group > 1 {
+                    if p.isDepthwise {
                         depthwise(p, x: xp, w: wp, out: op, threads: threads)
                     } else {
                         gemmConv(p, x: xp, w: wp, out: op, beta: beta, threads: threads)
@@ -70,9 +78,8 @@ enum NNConvKernels {
         let items = p.batch * p.group
         let pointwise = p.isPointwise
         func pointers(_ i: Int) -> (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>) {
-            let nb = i / p.group, g = i % p.group
-            return (x + (nb * p.inChannels + g * p.cg) * p.inPlane, w + g * p.mg * p.depth,
-                    out + (nb * p.outChannels + g * p.mg) * p.outPlane)
+            let o = p.offsets(item: i)
+            return (x + o.input, w + o.weight, out + o.output)
         }
         if p.group > 1 && items >= threads && threads > 1 {
             parallelChunks(items, threads: threads) { range in
