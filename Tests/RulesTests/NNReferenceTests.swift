@@ -22,7 +22,25 @@ final class NNReferenceTests: XCTestCase {
     func testConvBlocks() throws {
         try forEachConvPath { XCTAssertEqual(try checkNNFamily("convblocks"), 7, $0) }
     }
+    /// Winograd F(4x4, 3x3): every case is forced onto that path (tile threshold 1) and must take
+    /// it; the same cases also run on the direct paths.
+    func testConvWinograd() throws {
+        let saved = (Winograd.enabled, Winograd.minTiles)
+        defer { (Winograd.enabled, Winograd.minTiles) = saved }
+        Winograd.minTiles = 1
+        for on in [true, false] {
+            Winograd.enabled = on
+            let before = Winograd.runs
+            try forEachConvPath { XCTAssertEqual(try checkNNFamily("winograd"), 7, "\($0), Winograd \(on)") }
+            // 7 cases x 2 thread counts on the AVX-512 path; none elsewhere.
+            XCTAssertEqual(Winograd.runs - before, on && FastGEMM.available ? 14 : 0)
+        }
+    }
     func testConvTranspose() throws { XCTAssertEqual(try checkNNFamily("convtranspose"), 7) }
+    /// Max-pool's 3-wide stride-2 C kernel (AVX-512 and portable) against onnxruntime.
+    func testPoolWide() throws {
+        try forEachConvPath { XCTAssertEqual(try checkNNFamily("poolwide"), 4, $0) }
+    }
     func testGemm() throws { XCTAssertEqual(try checkNNFamily("gemm"), 5) }
     func testMatMul() throws { XCTAssertEqual(try checkNNFamily("matmul"), 7) }
     func testPools() throws { XCTAssertEqual(try checkNNFamily("pool"), 15) }

@@ -32,4 +32,33 @@ typedef struct {
 /// has them; 0 forces the portable loops (tests cover both).
 void cfcam_im2col(const cfcam_window *g, const float *x, float *col, long ldcol, long r0, long r1, long c0, long c1,
                   int simd);
+/// Winograd F(4x4, 3x3) for 3x3, stride-1, dilation-1, group-1 convolutions (winograd.c).
+/// One batch geometry: channels in / out, input and output size, top / left pads.
+typedef struct {
+    long c, k;
+    long ih, iw, oh, ow;
+    long pt, pl;
+} cfcam_wino;
+
+/// Tiles (4x4 outputs) per image.
+long cfcam_wino_tiles(const cfcam_wino *g);
+/// Floats of the transformed weights, of one packed image, and of a block's scratch for `tiles` tiles.
+long cfcam_wino_weights_size(const cfcam_wino *g);
+long cfcam_wino_pack_size(const cfcam_wino *g);
+long cfcam_wino_block_size(const cfcam_wino *g, long tiles);
+/// w [K][C][3][3] -> u (cfcam_wino_weights_size floats). Portable C.
+void cfcam_wino_weights(const cfcam_wino *g, const float *w, float *u);
+/// Channel blocks cb0..<cb1 (of 16) of one image x [C][IH][IW] into xt (its padded, blocked copy).
+/// AVX-512 only (cfcam_sgemm_available()).
+void cfcam_wino_pack(const cfcam_wino *g, const float *x, float *xt, long cb0, long cb1);
+/// Tiles t0..<t1 of the batch (tile t = image t / tiles, then row-major): transforms, 36 GEMMs,
+/// output transform with bias (may be NULL) and optional ReLU into y [N][K][OH][OW]. `xt` holds
+/// the packed images `xt_image` floats apart; `scratch` has cfcam_wino_block_size(g, t1 - t0)
+/// floats. AVX-512 only.
+void cfcam_wino_block(const cfcam_wino *g, const float *u, const float *xt, long xt_image, long t0, long t1,
+                      float *scratch, const float *bias, int relu, float *y);
+
+/// out[i] = max(row[2i], row[2i+1], row[2i+2]) for i < n (NaN if any is NaN); reads row[0 ... 2n].
+/// `simd` 1 uses AVX-512 where the CPU has it (pool.c).
+void cfcam_max3s2(const float *row, float *out, long n, int simd);
 #endif

@@ -36,7 +36,12 @@ enum NNConvKernels {
                     w.withUnsafeBufferPointer { wb in
                         biasValues.withUnsafeBufferPointer { bb in
                             guard let xp = xb.baseAddress, let wp = wb.baseAddress, let op = ob.baseAddress else { return }
-                            fastConv(p, x: xp, w: wp, bias: bias == nil ? nil : bb.baseAddress, out: op, threads: threads)
+                            let bp = bias == nil ? nil : bb.baseAddress
+                            if let geometry = winogradGeometry(p) {
+                                winogradConv(p, geometry: geometry, x: xp, w: w, bias: bp, out: op, threads: threads)
+                            } else {
+                                fastConv(p, x: xp, w: wp, bias: bp, out: op, threads: threads)
+                            }
                         }
                     }
                 }

@@ -1,3 +1,4 @@
+import CKernels
 import Graph
 
 /// ONNX `MaxPool` and `AveragePool` (1-D and 2-D, NCHW): kernel_shape, strides, pads / auto_pad,
@@ -118,6 +119,14 @@ enum NNPool {
         let yHi = (0..<oh).map { y in y * g.strides[0] - g.padsBegin[0] + l.yTaps[y].upperBound }
         let xLo = (0..<ow).map { xo in xo * g.strides[1] - g.padsBegin[1] + l.xTaps[xo].lowerBound }
         let xHi = (0..<ow).map { xo in xo * g.strides[1] - g.padsBegin[1] + l.xTaps[xo].upperBound }
+        // Full 3-wide windows at stride 2 (all but the padded edges): the C kernel, 16 at a time.
+        var inner3s2: Range<Int>? = nil
+        if g.kernel[1] == 3 && g.strides[1] == 2, let first = (0..<ow).first(where: { xHi[$0] - xLo[$0] == 3 }) {
+            var last = first
+            while last + 1 < ow && xHi[last + 1] - xLo[last + 1] == 3 { last += 1 }
+            inner3s2 = first..<(last + 1)
+        }
+        let simd: Int32 = FastGEMM.enabled ? 1 : 0
         let count = l.planes * oh * ow
         let out = [Float](unsafeUninitializedCapacity: count) { ob, initialized in
             x.withUnsafeBufferPointer { xb in
@@ -136,7 +145,10 @@ enum NNPool {
                                 }
                                 row.update(from: src + first * iw, count: iw)
                                 for yy in rows.dropFirst() { maxInto(row, src + yy * iw, count: iw) }
-                                for xo in 0..<ow {
+                                if let run = inner3s2 {
+                                    cfcam_max3s2(row + x0[run.lowerBound], drow + run.lowerBound, run.count, simd)
+                                }
+                                for xo in 0..<ow where !(inner3s2?.contains(xo) ?? false) {
                                     let lo = x0[xo], hi = x1[xo]
                                     if hi - lo == 3 {
                                         drow[xo] = nanMax(nanMax(row[lo], row[lo + 1]), row[lo + 2])

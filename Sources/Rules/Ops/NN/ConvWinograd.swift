@@ -1,0 +1,104 @@
+import CKernels
+import Graph
+import Synchronization
+
+/// Winograd F(4x4, 3x3) for 3x3 stride-1 convolutions (`Sources/CKernels/winograd.c`).
+///
+/// 36 multiplies per 4x4 output tile and channel pair instead of 144, at the price of transforms
+/// and of rounding: results differ from the direct path by a few float32 ulps of the largest
+/// partial sums (relative error ~1e-6..1e-5, the same order as onnxruntime against PyTorch).
+/// Used when `FastGEMM.enabled` (an AVX-512 CPU), `Winograd.enabled` is on (`CFCAM_WINOGRAD=0`
+/// turns it off) and the batch has at least `Winograd.minTiles` tiles.
+/// The weights' transform is computed once per weight array and cached (`WinogradWeights`).
+public enum Winograd {
+    nonisolated(unsafe) public static var enabled: Bool = getenvString("CFCAM_WINOGRAD") != "0"
+    /// Fewest tiles (4x4 outputs, whole batch) worth the transforms. Small late-stage maps at
+    /// batch 1 (7x7: 4 tiles, 14x14: 16) read 4x more weight data than they save in arithmetic;
+    /// the direct path is faster there (measured on resnet50, docs/performance.md). Tests lower it.
+    nonisolated(unsafe) public static var minTiles = 32
+    /// Convolutions run on this path since the process started (tests check the path was taken).
+    public static var runs: Int { counter.load(ordering: .relaxed) }
+    static let counter = Atomic<Int>(0)
+}
+
+extension NNConvKernels {
+    /// Tiles per worker task: enough rows for the GEMMs, small enough that a task's transformed
+    /// input and products stay near L2.
+    static let winogradBlock = 64
+
+    static func winogradGeometry(_ p: Problem) -> cfcam_wino? {
+        let g = p.geo
+        guard Winograd.enabled, FastGEMM.enabled, p.group == 1, g.kernel == [3, 3], g.strides == [1, 1],
+              g.dilations == [1, 1], p.inChannels >= 16, p.outChannels >= 16 else { return nil }
+        var w = cfcam_wino(c: p.inChannels, k: p.outChannels, ih: g.input[0], iw: g.input[1],
+                           oh: g.output[0], ow: g.output[1], pt: g.padsBegin[0], pl: g.padsBegin[1])
+        guard cfcam_wino_tiles(&w) * p.batch >= Winograd.minTiles else { return nil }
+        return w
+    }
+
+    /// Output [N, K, OH, OW] into `out`; `geometry` from `winogradGeometry`.
+    static func winogradConv(_ p: Problem, geometry: cfcam_wino, x: UnsafePointer<Float>, w: [Float],
+                             bias: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>, threads: Int) {
+        var g = geometry
+        Winograd.counter.add(1, ordering: .relaxed)
+        let u = WinogradWeights.shared.transformed(w, geometry: g)
+        let packSize = cfcam_wino_pack_size(&g)
+        let blocks = (p.inChannels + 15) / 16
+        let tiles = cfcam_wino_tiles(&g) * p.batch
+        var per = winogradBlock
+        if (tiles + per - 1) / per < threads { per = ((tiles + threads - 1) / threads + 7) / 8 * 8 }
+        let tasks = (tiles + per - 1) / per
+        ScratchPool.shared.with(packSize * p.batch) { xt in
+            parallelChunks(p.batch * blocks, threads: threads) { r in
+                for i in r {
+                    let n = i / blocks, cb = i % blocks
+                    cfcam_wino_pack(&g, x + n * p.inChannels * p.inPlane, xt + n * packSize, cb, cb + 1)
+                }
+            }
+            u.withUnsafeBufferPointer { ub in
+                parallelChunks(tasks, threads: threads) { r in
+                    for t in r {
+                        let t0 = t * per, t1 = min(tiles, t0 + per)
+                        ScratchPool.shared.with(cfcam_wino_block_size(&g, t1 - t0)) { scratch in
+                            cfcam_wino_block(&g, ub.baseAddress, xt, packSize, t0, t1, scratch, bias, 0, out)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Transformed Winograd weights, cached per weight array (a model's initializers are the same
+/// array on every forward pass). An entry keeps its source array alive, so its address cannot be
+/// reused by another array while the entry exists, and a mutated copy gets a new address
+/// (copy-on-write). Bounded: past `limit` floats the cache starts over.
+final class WinogradWeights: Sendable {
+    static let shared = WinogradWeights()
+    static let limit = 1 << 28   // floats (1 GiB)
+
+    private struct Key: Hashable { var address: UInt, count: Int, c: Int, k: Int }
+    private struct Entry { var source: [Float]; var u: [Float] }
+    private let entries = Mutex<(map: [Key: Entry], floats: Int)>(([:], 0))
+
+    func transformed(_ w: [Float], geometry: cfcam_wino) -> [Float] {
+        var g = geometry
+        let address = w.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        let key = Key(address: address, count: w.count, c: g.c, k: g.k)
+        if let hit = entries.withLock({ $0.map[key] }) { return hit.u }
+        let size = cfcam_wino_weights_size(&g)
+        let u = [Float](unsafeUninitializedCapacity: size) { buf, n in
+            w.withUnsafeBufferPointer { cfcam_wino_weights(&g, $0.baseAddress, buf.baseAddress) }
+            n = size
+        }
+        entries.withLock { state in
+            if state.floats + size > Self.limit { state = ([:], 0) }
+            state.map[key] = Entry(source: w, u: u)
+            state.floats += size
+        }
+        return u
+    }
+
+    /// Drops every entry (tests; memory pressure).
+    func removeAll() { entries.withLock { $0 = ([:], 0) } }
+}
