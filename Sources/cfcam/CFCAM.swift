@@ -1,4 +1,6 @@
 import ArgumentParser
+import Graph
+import Rules
 
 @main
 struct CFCAM: ParsableCommand {
@@ -9,6 +11,7 @@ struct CFCAM: ParsableCommand {
 
     static func main() {
         BLASSetup.preferFastKernels()
+        reuseLargeAllocations()
         do {
             var command = try parseAsRoot()
             try command.run()

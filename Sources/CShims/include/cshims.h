@@ -8,4 +8,7 @@ static inline void cfcam_spin_pause(void) {
     __asm__ __volatile__("yield");
 #endif
 }
+
+/// glibc: serve large blocks from the heap and never trim it (see Allocator.swift). No-op elsewhere.
+void cfcam_reuse_large_allocations(void);
 #endif
