@@ -66,7 +66,7 @@ CK_AVX512 CK_INLINE void tile(const int nv, long kc, const float *a, long lda, i
             __m512 x = acc[r][v];
             if (accumulate) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mk[v], cr + 16 * v));
             else if (bias) x = _mm512_add_ps(x, _mm512_set1_ps(bias[r]));
-            if (relu) x = _mm512_max_ps(x, _mm512_setzero_ps());
+            if (relu) x = _mm512_max_ps(_mm512_setzero_ps(), x);   // NaN stays NaN, like Relu
             _mm512_mask_storeu_ps(cr + 16 * v, mk[v], x);
         }
     }

@@ -203,7 +203,7 @@ CK_AVX512 static void output_transform(const cfcam_wino *g, const float *m, long
                 out1d(col, o);
                 for (int j = 0; j < M; j++) {
                     __m512 p = _mm512_add_ps(o[j], b);
-                    px[i * M + j] = relu ? _mm512_max_ps(p, _mm512_setzero_ps()) : p;
+                    px[i * M + j] = relu ? _mm512_max_ps(_mm512_setzero_ps(), p) : p;   // NaN stays NaN
                 }
             }
             transpose16(px);   // px[k] = the 16 outputs (4x4, row-major) of channel kb*16 + k

@@ -43,20 +43,18 @@ public struct Executor: Sendable {
         for (step, i) in order.enumerated() { for v in graph.nodes[i].inputs where !v.isEmpty { lastUse[v] = step } }
         let keep = Set(targets)
 
+        let fused = reluFusions(order, lastUse: lastUse, keep: keep, feeds: feeds)
+
         var env = feeds
         for (step, i) in order.enumerated() {
             let node = graph.nodes[i]
-            if try runInPlace(i, step: step, env: &env, lastUse: lastUse, keep: keep, feeds: feeds) { continue }
-            var args: [Tensor?] = []
-            args.reserveCapacity(node.inputs.count)
-            for v in node.inputs {
-                if v.isEmpty { args.append(nil); continue }
-                guard let t = env[v] ?? graph.initializers[v] else {
-                    if graph.inputs.contains(where: { $0.name == v }) { throw GraphError.missingInput(v) }
-                    throw GraphError.inNode(node: node.name, op: node.qualifiedOp, underlying: .missingValue(v))
-                }
-                args.append(t)
+            if fused.skipped.contains(step) { continue }
+            if let relu = fused.into[step] {
+                try runFused(i, relu: relu, step: step, env: &env, lastUse: lastUse, keep: keep, feeds: feeds)
+                continue
             }
+            if try runInPlace(i, step: step, env: &env, lastUse: lastUse, keep: keep, feeds: feeds) { continue }
+            let args = try arguments(node, env)
             let t0 = nodeTimer == nil ? 0 : monotonicSeconds()
             let results = try Executor.call(definitions[i], node: node, args: args, threads: threads,
                                             opset: graph.opset(of: node.domain))
@@ -72,6 +70,58 @@ public struct Executor: Sendable {
             out[t] = v
         }
         return out
+    }
+
+    /// The node's input values (nil for omitted optional inputs), from `env` or the initializers.
+    private func arguments(_ node: Node, _ env: [String: Tensor]) throws -> [Tensor?] {
+        try node.inputs.map { v in
+            if v.isEmpty { return nil }
+            guard let t = env[v] ?? graph.initializers[v] else {
+                if graph.inputs.contains(where: { $0.name == v }) { throw GraphError.missingInput(v) }
+                throw GraphError.inNode(node: node.name, op: node.qualifiedOp, underlying: .missingValue(v))
+            }
+            return t
+        }
+    }
+
+    /// Steps whose op has a fused ReLU form and whose only output feeds exactly one node, a Relu,
+    /// at a later step (`into`: step -> that Relu's node index), and the Relu steps they absorb.
+    private func reluFusions(_ order: [Int], lastUse: [String: Int], keep: Set<String>, feeds: [String: Tensor])
+        -> (into: [Int: Int], skipped: Set<Int>) {
+        var uses: [String: Int] = [:]
+        for i in order { for v in graph.nodes[i].inputs where !v.isEmpty { uses[v, default: 0] += 1 } }
+        var into: [Int: Int] = [:], skipped = Set<Int>()
+        for (step, i) in order.enumerated() where definitions[i].forwardReLU != nil {
+            let node = graph.nodes[i]
+            guard node.outputs.count == 1, let v = node.outputs.first, !v.isEmpty, uses[v] == 1,
+                  !keep.contains(v), feeds[v] == nil, let last = lastUse[v], last > step else { continue }
+            let r = order[last], relu = graph.nodes[r]
+            guard relu.opType == "Relu", OpRegistry.canonicalDomain(relu.domain) == "", relu.inputs == [v],
+                  relu.outputs.count == 1, !relu.outputs[0].isEmpty else { continue }
+            into[step] = r
+            skipped.insert(last)
+        }
+        return (into, skipped)
+    }
+
+    /// Runs node `i` with its fused ReLU, storing the result as the Relu node's output.
+    private func runFused(_ i: Int, relu r: Int, step: Int, env: inout [String: Tensor], lastUse: [String: Int],
+                          keep: Set<String>, feeds: [String: Tensor]) throws {
+        let node = graph.nodes[i]
+        let args = try arguments(node, env)
+        guard let fusedForward = definitions[i].forwardReLU else { return }
+        let t0 = nodeTimer == nil ? 0 : monotonicSeconds()
+        let ctx = OpContext(node: node, inputs: args, threads: threads, opset: graph.opset(of: node.domain))
+        do { env[graph.nodes[r].outputs[0]] = try fusedForward(ctx) } catch let e as GraphError {
+            if case .inNode = e { throw e }
+            throw GraphError.inNode(node: node.name, op: node.qualifiedOp, underlying: e)
+        } catch {
+            throw GraphError.inNode(node: node.name, op: node.qualifiedOp, underlying: .kernel("\(error)"))
+        }
+        if let nodeTimer { nodeTimer(node, monotonicSeconds() - t0) }
+        for v in node.inputs where !v.isEmpty && lastUse[v] == step && !keep.contains(v) && feeds[v] == nil {
+            env[v] = nil
+        }
     }
 
     /// Runs node `i` in place on its first input when its op allows it and that input is an

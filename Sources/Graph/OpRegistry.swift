@@ -25,14 +25,20 @@ public struct OpDefinition: Sendable {
     /// so the buffer is reused instead of allocating a new one.
     public typealias InPlace = @Sendable (inout Tensor, OpContext) throws -> Bool
     public var inPlace: InPlace?
+    /// Optional fused form `max(0, forward(ctx))` for single-output ops, computed in one pass
+    /// (Conv applies it in its GEMM / Winograd epilogue). The executor uses it when the op's output
+    /// feeds exactly one node, a `Relu`, and is not itself fetched or fed; the Relu then does not run.
+    public typealias ForwardReLU = @Sendable (OpContext) throws -> Tensor
+    public var forwardReLU: ForwardReLU?
     /// Extra behaviour attached by other layers, keyed by a layer's own name.
     public var extensions: [String: any Sendable]
 
     public init(domain: String = "", opType: String, opsets: ClosedRange<Int> = 1...Int.max,
-                vjp: VJP? = nil, lrp: LRPRole? = nil, inPlace: InPlace? = nil,
+                vjp: VJP? = nil, lrp: LRPRole? = nil, inPlace: InPlace? = nil, forwardReLU: ForwardReLU? = nil,
                 extensions: [String: any Sendable] = [:], forward: @escaping Forward) {
         self.domain = OpRegistry.canonicalDomain(domain); self.opType = opType; self.opsets = opsets
         self.forward = forward; self.vjp = vjp; self.lrp = lrp; self.inPlace = inPlace; self.extensions = extensions
+        self.forwardReLU = forwardReLU
     }
 }
 

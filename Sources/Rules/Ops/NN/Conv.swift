@@ -8,7 +8,8 @@ import Graph
 /// validated geometry.
 enum NNConv {
     static func register(into r: inout OpRegistry) {
-        r.register(OpDefinition(opType: "Conv", vjp: { try vjp($0) }, lrp: .linear(weight: 1, bias: 2)) { ctx in
+        r.register(OpDefinition(opType: "Conv", vjp: { try vjp($0) }, lrp: .linear(weight: 1, bias: 2),
+                                forwardReLU: { try forward($0, relu: true) }) { ctx in
             [try forward(ctx)]
         })
     }
@@ -20,9 +21,10 @@ enum NNConv {
         var problem: NNConvKernels.Problem
     }
 
-    static func forward(_ ctx: OpContext) throws -> Tensor {
+    /// `relu`: the fused Conv -> Relu (`OpDefinition.forwardReLU`), max(0, ·) in the kernels' epilogue.
+    static func forward(_ ctx: OpContext, relu: Bool = false) throws -> Tensor {
         let s = try setup(ctx)
-        let out = NNConvKernels.run(s.problem, x: s.x, w: s.w, bias: s.bias, threads: ctx.threads)
+        let out = NNConvKernels.run(s.problem, x: s.x, w: s.w, bias: s.bias, threads: ctx.threads, relu: relu)
         return Tensor(unchecked: s.outShape, floats: out)
     }
 

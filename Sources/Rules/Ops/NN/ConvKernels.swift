@@ -26,8 +26,8 @@ enum NNConvKernels {
         }
     }
 
-    /// Output [N, M, OH, OW] as a flat array.
-    static func run(_ p: Problem, x: [Float], w: [Float], bias: [Float]?, threads: Int) -> [Float] {
+    /// Output [N, M, OH, OW] as a flat array; `relu` clamps it at 0 (NaN stays NaN, like Relu).
+    static func run(_ p: Problem, x: [Float], w: [Float], bias: [Float]?, threads: Int, relu: Bool = false) -> [Float] {
         let count = p.batch * p.outChannels * p.outPlane
         if FastGEMM.enabled && p.depth > 0 && !p.isDepthwise {
             return [Float](unsafeUninitializedCapacity: count) { ob, initialized in
@@ -38,9 +38,9 @@ enum NNConvKernels {
                             guard let xp = xb.baseAddress, let wp = wb.baseAddress, let op = ob.baseAddress else { return }
                             let bp = bias == nil ? nil : bb.baseAddress
                             if let geometry = winogradGeometry(p) {
-                                winogradConv(p, geometry: geometry, x: xp, w: w, bias: bp, out: op, threads: threads)
+                                winogradConv(p, geometry: geometry, x: xp, w: w, bias: bp, out: op, threads: threads, relu: relu)
                             } else {
-                                fastConv(p, x: xp, w: wp, bias: bp, out: op, threads: threads)
+                                fastConv(p, x: xp, w: wp, bias: bp, out: op, threads: threads, relu: relu)
                             }
                         }
                     }
@@ -71,6 +71,7 @@ enum NNConvKernels {
                 }
             }
         }
+        if relu { out.withUnsafeMutableBufferPointer { o in for i in o.indices { o[i] = Swift.max(o[i], 0) } } }
         return out
     }
 

@@ -36,33 +36,61 @@ extension NNConvKernels {
         return w
     }
 
-    /// Output [N, K, OH, OW] into `out`; `geometry` from `winogradGeometry`.
+    /// Output [N, K, OH, OW] into `out` (clamped at 0 when `relu`); `geometry` from `winogradGeometry`.
+    ///
+    /// Batches with at least two images per thread run as tasks of whole images (enough of them
+    /// for `winogradBlock` tiles): each task packs its images into its own scratch and transforms
+    /// them while they are in cache. Smaller batches pack every image first (channel blocks in
+    /// parallel), then split the tiles across threads.
     static func winogradConv(_ p: Problem, geometry: cfcam_wino, x: UnsafePointer<Float>, w: [Float],
-                             bias: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>, threads: Int) {
+                             bias: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>, threads: Int, relu: Bool) {
         var g = geometry
         Winograd.counter.add(1, ordering: .relaxed)
         let u = WinogradWeights.shared.transformed(w, geometry: g)
         let packSize = cfcam_wino_pack_size(&g)
         let blocks = (p.inChannels + 15) / 16
-        let tiles = cfcam_wino_tiles(&g) * p.batch
-        var per = winogradBlock
-        if (tiles + per - 1) / per < threads { per = ((tiles + threads - 1) / threads + 7) / 8 * 8 }
-        let tasks = (tiles + per - 1) / per
-        ScratchPool.shared.with(packSize * p.batch) { xt in
-            parallelChunks(p.batch * blocks, threads: threads) { r in
-                for i in r {
-                    let n = i / blocks, cb = i % blocks
-                    cfcam_wino_pack(&g, x + n * p.inChannels * p.inPlane, xt + n * packSize, cb, cb + 1)
+        let perImage = cfcam_wino_tiles(&g)
+        let imageIn = p.inChannels * p.inPlane, imageOut = p.outChannels * p.outPlane
+        /// Tiles `tiles` of images starting at `first`, packed in `xt`, in blocks of `per`.
+        func transform(_ ub: UnsafePointer<Float>, xt: UnsafePointer<Float>, first: Int, tiles: Range<Int>, per: Int) {
+            var t0 = tiles.lowerBound
+            while t0 < tiles.upperBound {
+                let t1 = min(tiles.upperBound, t0 + per)
+                ScratchPool.shared.with(cfcam_wino_block_size(&g, t1 - t0)) { scratch in
+                    cfcam_wino_block(&g, ub, xt, packSize, t0, t1, scratch, bias, relu ? 1 : 0, out + first * imageOut)
                 }
+                t0 = t1
             }
-            u.withUnsafeBufferPointer { ub in
-                parallelChunks(tasks, threads: threads) { r in
-                    for t in r {
-                        let t0 = t * per, t1 = min(tiles, t0 + per)
-                        ScratchPool.shared.with(cfcam_wino_block_size(&g, t1 - t0)) { scratch in
-                            cfcam_wino_block(&g, ub.baseAddress, xt, packSize, t0, t1, scratch, bias, 0, out)
+        }
+        u.withUnsafeBufferPointer { ub in
+            guard let ub = ub.baseAddress else { return }
+            if p.batch >= 2 * threads && threads > 1 {
+                let images = max(1, min(p.batch / threads, (winogradBlock + perImage - 1) / perImage))
+                let groups = (p.batch + images - 1) / images
+                parallelChunks(groups, threads: threads) { r in
+                    for group in r {
+                        let n0 = group * images, n1 = min(p.batch, n0 + images)
+                        ScratchPool.shared.with(packSize * (n1 - n0)) { xt in
+                            for n in n0..<n1 { cfcam_wino_pack(&g, x + n * imageIn, xt + (n - n0) * packSize, 0, blocks) }
+                            transform(ub, xt: xt, first: n0, tiles: 0..<((n1 - n0) * perImage), per: winogradBlock)
                         }
                     }
+                }
+                return
+            }
+            let tiles = perImage * p.batch
+            var per = winogradBlock
+            if (tiles + per - 1) / per < threads { per = ((tiles + threads - 1) / threads + 7) / 8 * 8 }
+            let tasks = (tiles + per - 1) / per
+            ScratchPool.shared.with(packSize * p.batch) { xt in
+                parallelChunks(p.batch * blocks, threads: threads) { r in
+                    for i in r {
+                        let n = i / blocks, cb = i % blocks
+                        cfcam_wino_pack(&g, x + n * imageIn, xt + n * packSize, cb, cb + 1)
+                    }
+                }
+                parallelChunks(tasks, threads: threads) { r in
+                    for t in r { transform(ub, xt: xt, first: 0, tiles: (t * per)..<min(tiles, (t + 1) * per), per: per) }
                 }
             }
         }
