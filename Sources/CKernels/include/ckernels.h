@@ -61,4 +61,6 @@ void cfcam_wino_block(const cfcam_wino *g, const float *u, const float *xt, long
 /// out[i] = max(row[2i], row[2i+1], row[2i+2]) for i < n (NaN if any is NaN); reads row[0 ... 2n].
 /// `simd` 1 uses AVX-512 where the CPU has it (pool.c).
 void cfcam_max3s2(const float *row, float *out, long n, int simd);
+/// dst[i] = max(dst[i], src[i]) for i < n, NaN if either is NaN (pool.c).
+void cfcam_max_into(float *dst, const float *src, long n, int simd);
 #endif

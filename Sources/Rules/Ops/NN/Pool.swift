@@ -109,8 +109,8 @@ enum NNPool {
     }
 
     /// MaxPool without dilation or Indices (the common case), separable: for each output row a
-    /// vertical pass takes the elementwise maximum of its input rows (contiguous, 16 lanes at a
-    /// time), then each output column takes the maximum of its taps in that reduced row (3-tap
+    /// vertical pass takes the elementwise maximum of its input rows (`cfcam_max_into`, 16 lanes
+    /// at a time), then each output column takes the maximum of its taps in that reduced row (3-tap
     /// windows unrolled). NaN propagates like the general path.
     static func maxPoolFast(_ x: [Float], _ l: Layout, threads: Int) -> Tensor {
         let g = l.g
@@ -144,7 +144,7 @@ enum NNPool {
                                     drow.update(repeating: -.infinity, count: ow); continue
                                 }
                                 row.update(from: src + first * iw, count: iw)
-                                for yy in rows.dropFirst() { maxInto(row, src + yy * iw, count: iw) }
+                                for yy in rows.dropFirst() { cfcam_max_into(row, src + yy * iw, iw, simd) }
                                 if let run = inner3s2 {
                                     cfcam_max3s2(row + x0[run.lowerBound], drow + run.lowerBound, run.count, simd)
                                 }
@@ -171,18 +171,5 @@ enum NNPool {
     /// max(a, b), NaN if either is NaN (first NaN wins, like the general path).
     @inline(__always) static func nanMax(_ a: Float, _ b: Float) -> Float {
         (b > a || b.isNaN) && !a.isNaN ? b : a
-    }
-
-    /// dst[i] = nanMax(dst[i], src[i]) for i < count, 16 lanes at a time.
-    @inline(__always) static func maxInto(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, count: Int) {
-        var i = 0
-        while i + 16 <= count {
-            let a = UnsafeRawPointer(dst + i).loadUnaligned(as: SIMD16<Float>.self)
-            let b = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD16<Float>.self)
-            let take = ((b .> a) .| (b .!= b)) .& (a .== a)
-            UnsafeMutableRawPointer(dst + i).storeBytes(of: a.replacing(with: b, where: take), as: SIMD16<Float>.self)
-            i += 16
-        }
-        while i < count { dst[i] = nanMax(dst[i], src[i]); i += 1 }
     }
 }
