@@ -57,7 +57,7 @@ public struct Executor: Sendable {
             let args = try arguments(node, env)
             let t0 = nodeTimer == nil ? 0 : monotonicSeconds()
             let results = try Executor.call(definitions[i], node: node, args: args, threads: threads,
-                                            opset: graph.opset(of: node.domain))
+                                            opset: graph.opset(of: node.domain), constants: constants(node, env))
             if let nodeTimer { nodeTimer(node, monotonicSeconds() - t0) }
             for (k, o) in node.outputs.enumerated() where !o.isEmpty && k < results.count { env[o] = results[k] }
             for v in node.inputs where !v.isEmpty && lastUse[v] == step && !keep.contains(v) && feeds[v] == nil {
@@ -82,6 +82,11 @@ public struct Executor: Sendable {
             }
             return t
         }
+    }
+
+    /// Which of the node's inputs are graph initializers (not overridden by a fed or computed value).
+    private func constants(_ node: Node, _ env: [String: Tensor]) -> [Bool] {
+        node.inputs.map { !$0.isEmpty && env[$0] == nil && graph.initializers[$0] != nil }
     }
 
     /// Steps whose op has a fused ReLU form and whose only output feeds exactly one node, a Relu,
@@ -111,7 +116,8 @@ public struct Executor: Sendable {
         let args = try arguments(node, env)
         guard let fusedForward = definitions[i].forwardReLU else { return }
         let t0 = nodeTimer == nil ? 0 : monotonicSeconds()
-        let ctx = OpContext(node: node, inputs: args, threads: threads, opset: graph.opset(of: node.domain))
+        let ctx = OpContext(node: node, inputs: args, threads: threads, opset: graph.opset(of: node.domain),
+                            constants: constants(node, env))
         do { env[graph.nodes[r].outputs[0]] = try fusedForward(ctx) } catch let e as GraphError {
             if case .inNode = e { throw e }
             throw GraphError.inNode(node: node.name, op: node.qualifiedOp, underlying: e)
@@ -152,9 +158,10 @@ public struct Executor: Sendable {
     }
 
     /// Runs one node's kernel, wrapping any failure with the node's name and op.
-    public static func call(_ def: OpDefinition, node: Node, args: [Tensor?], threads: Int, opset: Int) throws -> [Tensor] {
+    public static func call(_ def: OpDefinition, node: Node, args: [Tensor?], threads: Int, opset: Int,
+                            constants: [Bool] = []) throws -> [Tensor] {
         do {
-            return try def.forward(OpContext(node: node, inputs: args, threads: threads, opset: opset))
+            return try def.forward(OpContext(node: node, inputs: args, threads: threads, opset: opset, constants: constants))
         } catch let e as GraphError {
             if case .inNode = e { throw e }
             throw GraphError.inNode(node: node.name, op: node.qualifiedOp, underlying: e)

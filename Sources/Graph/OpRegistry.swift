@@ -99,10 +99,17 @@ public struct OpContext: Sendable {
     public let threads: Int
     /// Opset version of the node's domain in the graph being run.
     public let opset: Int
+    /// Per input: true when it is one of the graph's initializers (weights), the same array on every
+    /// run, so a kernel may cache work derived from it (Conv's Winograd weights). Empty when
+    /// unknown (re-runs with modified inputs, as in LRP rules): treat every input as one-off.
+    public let constants: [Bool]
 
-    public init(node: Node, inputs: [Tensor?], threads: Int = 1, opset: Int = 17) {
-        self.node = node; self.inputs = inputs; self.threads = threads; self.opset = opset
+    public init(node: Node, inputs: [Tensor?], threads: Int = 1, opset: Int = 17, constants: [Bool] = []) {
+        self.node = node; self.inputs = inputs; self.threads = threads; self.opset = opset; self.constants = constants
     }
+
+    /// Whether input `i` is a graph initializer (see `constants`).
+    public func isConstant(_ i: Int) -> Bool { i < constants.count && constants[i] }
 
     /// Input `i`, which must be present.
     public func input(_ i: Int) throws -> Tensor {

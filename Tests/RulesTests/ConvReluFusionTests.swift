@@ -52,8 +52,10 @@ final class ConvReluFusionTests: XCTestCase {
             for (batch, channels, size) in [(1, 16, 12), (3, 20, 9)] {
                 for nan in [false, true] {
                     let x = try input(batch: batch, channels: channels, size: size, nan: nan)
+                    let before = Winograd.runs
                     let (fused, ops) = try run(try graph(channels: channels, branch: false), x)
                     XCTAssertEqual(ops, ["Conv"], "Relu must be absorbed (fast \(fast), Winograd \(wino))")
+                    XCTAssertEqual(Winograd.runs - before, wino ? 1 : 0, "Winograd path taken")
                     // Fetching c keeps it, so the executor runs Conv and Relu apart.
                     let (apart, opsApart) = try run(try graph(channels: channels, branch: false), x, fetch: ["c", "y"])
                     XCTAssertEqual(opsApart, ["Conv", "Relu"])

@@ -19,12 +19,14 @@ struct NNCase {
              outputs: ["out0"], attributes: attributes)
     }
 
-    /// Runs the standard registry's kernel for this node.
-    func run(threads: Int) throws -> [Tensor] {
+    /// Runs the standard registry's kernel for this node. `constantParameters`: inputs after the
+    /// first are marked as graph initializers (weights), as the executor does for a model's own.
+    func run(threads: Int, constantParameters: Bool = true) throws -> [Tensor] {
         guard let def = standardRegistry().lookup(domain: "", opType: op, opset: 21) else {
             throw GraphError.kernel("no definition for \(op)")
         }
-        return try Executor.call(def, node: node, args: inputs, threads: threads, opset: 21)
+        return try Executor.call(def, node: node, args: inputs, threads: threads, opset: 21,
+                                 constants: constantParameters ? inputs.indices.map { $0 > 0 } : [])
     }
 }
 

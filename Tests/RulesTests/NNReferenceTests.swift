@@ -35,6 +35,14 @@ final class NNReferenceTests: XCTestCase {
             // 7 cases x 2 thread counts on the AVX-512 path; none elsewhere.
             XCTAssertEqual(Winograd.runs - before, on && FastGEMM.available ? 14 : 0)
         }
+        // One-off weights (not graph initializers, as in LRP's modified copies) stay on the direct path.
+        Winograd.enabled = true
+        let before = Winograd.runs
+        for c in try loadNNCases("winograd") {
+            let got = try XCTUnwrap(c.run(threads: 2, constantParameters: false).first)
+            assertClose(got, try XCTUnwrap(c.outputs.first), rtol: Tolerance.conformanceRelative, atol: 1e-6, c.name)
+        }
+        XCTAssertEqual(Winograd.runs, before)
     }
     func testConvTranspose() throws { XCTAssertEqual(try checkNNFamily("convtranspose"), 7) }
     /// Max-pool's 3-wide stride-2 C kernel (AVX-512 and portable) against onnxruntime.

@@ -1,4 +1,5 @@
 import CShims
+import Graph
 
 /// Makes glibc keep freed large blocks for reuse instead of returning them to the kernel.
 ///
@@ -7,7 +8,8 @@ import CShims
 /// zero-fills) each large activation again: ~37,000 faults per batch-32 resnet18 forward.
 /// Serving them from the heap, and not trimming it, removes those faults (docs/performance.md).
 /// The process keeps its peak heap. The `cfcam` CLI calls it at start; embedders may call it
-/// once, early. No effect outside glibc.
+/// once, early. No effect outside glibc, or when `CFCAM_MALLOC=system` is set.
 public func reuseLargeAllocations() {
+    guard getenvString("CFCAM_MALLOC") != "system" else { return }
     cfcam_reuse_large_allocations()
 }

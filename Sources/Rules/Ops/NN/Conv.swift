@@ -24,7 +24,8 @@ enum NNConv {
     /// `relu`: the fused Conv -> Relu (`OpDefinition.forwardReLU`), max(0, ·) in the kernels' epilogue.
     static func forward(_ ctx: OpContext, relu: Bool = false) throws -> Tensor {
         let s = try setup(ctx)
-        let out = NNConvKernels.run(s.problem, x: s.x, w: s.w, bias: s.bias, threads: ctx.threads, relu: relu)
+        let out = NNConvKernels.run(s.problem, x: s.x, w: s.w, bias: s.bias, threads: ctx.threads, relu: relu,
+                                    constantWeights: ctx.isConstant(1))
         return Tensor(unchecked: s.outShape, floats: out)
     }
 

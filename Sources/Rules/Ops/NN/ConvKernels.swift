@@ -27,7 +27,10 @@ enum NNConvKernels {
     }
 
     /// Output [N, M, OH, OW] as a flat array; `relu` clamps it at 0 (NaN stays NaN, like Relu).
-    static func run(_ p: Problem, x: [Float], w: [Float], bias: [Float]?, threads: Int, relu: Bool = false) -> [Float] {
+    /// `constantWeights`: `w` is a graph initializer (the same array every run), so Winograd may
+    /// transform it once and cache the result; one-off weights (LRP's modified copies) never do.
+    static func run(_ p: Problem, x: [Float], w: [Float], bias: [Float]?, threads: Int, relu: Bool = false,
+                    constantWeights: Bool = false) -> [Float] {
         let count = p.batch * p.outChannels * p.outPlane
         if FastGEMM.enabled && p.depth > 0 && !p.isDepthwise {
             return [Float](unsafeUninitializedCapacity: count) { ob, initialized in
@@ -37,7 +40,7 @@ enum NNConvKernels {
                         biasValues.withUnsafeBufferPointer { bb in
                             guard let xp = xb.baseAddress, let wp = wb.baseAddress, let op = ob.baseAddress else { return }
                             let bp = bias == nil ? nil : bb.baseAddress
-                            if let geometry = winogradGeometry(p) {
+                            if constantWeights, let geometry = winogradGeometry(p) {
                                 winogradConv(p, geometry: geometry, x: xp, w: w, bias: bp, out: op, threads: threads, relu: relu)
                             } else {
                                 fastConv(p, x: xp, w: wp, bias: bp, out: op, threads: threads, relu: relu)

@@ -9,7 +9,9 @@ import Synchronization
 /// partial sums (relative error ~1e-6..1e-5, the same order as onnxruntime against PyTorch).
 /// Used when `FastGEMM.enabled` (an AVX-512 CPU), `Winograd.enabled` is on (`CFCAM_WINOGRAD=0`
 /// turns it off) and the batch has at least `Winograd.minTiles` tiles.
-/// The weights' transform is computed once per weight array and cached (`WinogradWeights`).
+/// The weights' transform is computed once per weight array and cached (`WinogradWeights`), so
+/// only a graph's own weights (`OpContext.isConstant`) take this path: transforming one-off weights
+/// (LRP's modified copies) would cost more than the convolution.
 public enum Winograd {
     nonisolated(unsafe) public static var enabled: Bool = getenvString("CFCAM_WINOGRAD") != "0"
     /// Fewest tiles (4x4 outputs, whole batch) worth the transforms. Small late-stage maps at
@@ -78,10 +80,11 @@ extension NNConvKernels {
                 }
                 return
             }
+            // Equal blocks, a multiple of the thread count (196 tiles on 2 threads: 4 x 49, not
+            // 64 + 64 | 64 + 4).
             let tiles = perImage * p.batch
-            var per = winogradBlock
-            if (tiles + per - 1) / per < threads { per = ((tiles + threads - 1) / threads + 7) / 8 * 8 }
-            let tasks = (tiles + per - 1) / per
+            let tasks = ((tiles + winogradBlock - 1) / winogradBlock + threads - 1) / threads * threads
+            let per = (tiles + tasks - 1) / tasks
             ScratchPool.shared.with(packSize * p.batch) { xt in
                 parallelChunks(p.batch * blocks, threads: threads) { r in
                     for i in r {
@@ -103,7 +106,7 @@ extension NNConvKernels {
 /// (copy-on-write). Bounded: past `limit` floats the cache starts over.
 final class WinogradWeights: Sendable {
     static let shared = WinogradWeights()
-    static let limit = 1 << 28   // floats (1 GiB)
+    static let limit = 1 << 27   // floats (512 MiB: resnet50 at batch 8 needs ~190 MiB)
 
     private struct Key: Hashable { var address: UInt, count: Int, c: Int, k: Int }
     private struct Entry { var source: [Float]; var u: [Float] }
