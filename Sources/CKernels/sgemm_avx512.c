@@ -11,6 +11,7 @@
 // Compiled for any x86-64: only the functions marked CK_AVX512 use AVX-512, and they run only
 // after cfcam_sgemm_available() confirmed the CPU (and OS) support it.
 #include "include/ckernels.h"
+#include <stdlib.h>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -80,6 +81,30 @@ CK_AVX512 static void tile_any(long kc, const float *a, long lda, int mr, const 
     else tile(1, kc, a, lda, mr, b, ldb, c, ldc, nr, accumulate, bias, relu, next);
 }
 
+/// The last r (1..4) columns of a narrow product as dot products over k (16 lanes of k at a time),
+/// for rows 0..<m: C[i][j] (+)= sum_k A[i][k] * bt[j * ldbt + k]. A masked 8 x r register tile
+/// would use r of its 16 lanes (n = 49, the 7x7 maps of late ResNet stages: 33% more work for
+/// the 49th column).
+CK_AVX512 static void tail_dots(long m, long kc, const float *a, long lda, const float *bt, long ldbt, int r,
+                                float *c, long ldc, int accumulate, const float *bias, int relu) {
+    for (long i = 0; i < m; i++) {
+        const float *ar = a + i * lda;
+        __m512 s[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+        for (long k = 0; k < kc; k += 16) {
+            __mmask16 mk = kc - k >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (kc - k)) - 1u);
+            __m512 av = _mm512_maskz_loadu_ps(mk, ar + k);
+            for (int j = 0; j < r; j++) s[j] = _mm512_fmadd_ps(av, _mm512_maskz_loadu_ps(mk, bt + j * ldbt + k), s[j]);
+        }
+        for (int j = 0; j < r; j++) {
+            float v = _mm512_reduce_add_ps(s[j]);
+            float *cp = c + i * ldc + j;
+            if (accumulate) v += *cp;
+            else if (bias) v += bias[i];
+            *cp = relu && v < 0 ? 0.0f : v;
+        }
+    }
+}
+
 CK_AVX512 void cfcam_sgemm_nn(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
                               float *c, long ldc, const float *bias, int accumulate, int relu) {
     if (m <= 0 || n <= 0) return;
@@ -95,6 +120,26 @@ CK_AVX512 void cfcam_sgemm_nn(long m, long n, long k, const float *a, long lda, 
     // L2, and each 8-row tile then reads its A rows as long sequential streams that the hardware
     // prefetchers follow (A is the weights, streamed from memory once per forward pass).
     long kcb = n <= NARROW ? k : KC;
+    // 49..52 columns (7x7 maps of late ResNet stages): one 48-column panel of tiles, and the
+    // rest as dot products over each 8-row block right after its tile, while its A rows are in L2.
+    long r = n - NR;
+    if (r >= 1 && r <= 4) {
+        float *bt = (float *)malloc(sizeof(float) * (size_t)(r * k));
+        if (bt) {
+            for (long j = 0; j < r; j++)
+                for (long p = 0; p < k; p++) bt[j * k + p] = b[p * ldb + NR + j];
+            for (long ir = 0; ir < m; ir += MR) {
+                int mr = (int)(m - ir < MR ? m - ir : MR);
+                const float *next = ir + 2 * MR <= m ? a + (ir + MR) * lda : 0;
+                tile_any(k, a + ir * lda, lda, mr, b, ldb, c + ir * ldc, ldc, NR, accumulate,
+                         bias && !accumulate ? bias + ir : 0, relu, next);
+                tail_dots(mr, k, a + ir * lda, lda, bt, k, (int)r, c + ir * ldc + NR, ldc, accumulate,
+                          bias ? bias + ir : 0, relu);
+            }
+            free(bt);
+            return;
+        }
+    }
     for (long pc = 0; pc < k; pc += kcb) {
         long kc = k - pc < kcb ? k - pc : kcb;
         int acc = accumulate || pc > 0;
