@@ -43,6 +43,10 @@ final class NNReferenceTests: XCTestCase {
             assertClose(got, try XCTUnwrap(c.outputs.first), rtol: Tolerance.conformanceRelative, atol: 1e-6, c.name)
         }
         XCTAssertEqual(Winograd.runs, before)
+        // Dropping the cached transformed weights: the next run rebuilds them.
+        Winograd.releaseCachedWeights()
+        XCTAssertEqual(try checkNNFamily("winograd"), 7)
+        XCTAssertEqual(Winograd.runs - before, FastGEMM.available ? 14 : 0)
     }
     func testConvTranspose() throws { XCTAssertEqual(try checkNNFamily("convtranspose"), 7) }
     /// Max-pool's 3-wide stride-2 C kernel (AVX-512 and portable) against onnxruntime.

@@ -21,6 +21,9 @@ public enum Winograd {
     /// Convolutions run on this path since the process started (tests check the path was taken).
     public static var runs: Int { counter.load(ordering: .relaxed) }
     static let counter = Atomic<Int>(0)
+    /// Frees the cached transformed weights (4x a model's eligible 3x3 weights, up to 512 MiB),
+    /// e.g. after dropping a model; they are rebuilt on the next forward that needs them.
+    public static func releaseCachedWeights() { WinogradWeights.shared.removeAll() }
 }
 
 extension NNConvKernels {
@@ -34,7 +37,7 @@ extension NNConvKernels {
               g.dilations == [1, 1], p.inChannels >= 16, p.outChannels >= 16 else { return nil }
         var w = cfcam_wino(c: p.inChannels, k: p.outChannels, ih: g.input[0], iw: g.input[1],
                            oh: g.output[0], ow: g.output[1], pt: g.padsBegin[0], pl: g.padsBegin[1])
-        guard cfcam_wino_tiles(&w) * p.batch >= Winograd.minTiles else { return nil }
+        guard cfcam_wino_tiles(&w) * p.batch >= max(1, Winograd.minTiles) else { return nil }
         return w
     }
 
@@ -53,8 +56,11 @@ extension NNConvKernels {
         let blocks = (p.inChannels + 15) / 16
         let perImage = cfcam_wino_tiles(&g)
         let imageIn = p.inChannels * p.inPlane, imageOut = p.outChannels * p.outPlane
-        /// Tiles `tiles` of images starting at `first`, packed in `xt`, in blocks of `per`.
-        func transform(_ ub: UnsafePointer<Float>, xt: UnsafePointer<Float>, first: Int, tiles: Range<Int>, per: Int) {
+        /// Tiles `tiles` of images starting at `first`, packed in `xt`, in equal blocks of at most
+        /// `winogradBlock` (196 tiles: 4 x 49, not 3 x 64 + 4).
+        func transform(_ ub: UnsafePointer<Float>, xt: UnsafePointer<Float>, first: Int, tiles: Range<Int>) {
+            let count = (tiles.count + winogradBlock - 1) / winogradBlock
+            let per = (tiles.count + count - 1) / max(count, 1)
             var t0 = tiles.lowerBound
             while t0 < tiles.upperBound {
                 let t1 = min(tiles.upperBound, t0 + per)
@@ -74,14 +80,14 @@ extension NNConvKernels {
                         let n0 = group * images, n1 = min(p.batch, n0 + images)
                         ScratchPool.shared.with(packSize * (n1 - n0)) { xt in
                             for n in n0..<n1 { cfcam_wino_pack(&g, x + n * imageIn, xt + (n - n0) * packSize, 0, blocks) }
-                            transform(ub, xt: xt, first: n0, tiles: 0..<((n1 - n0) * perImage), per: winogradBlock)
+                            transform(ub, xt: xt, first: n0, tiles: 0..<((n1 - n0) * perImage))
                         }
                     }
                 }
                 return
             }
-            // Equal blocks, a multiple of the thread count (196 tiles on 2 threads: 4 x 49, not
-            // 64 + 64 | 64 + 4).
+            // Equal blocks, a multiple of the thread count (49 tiles on 2 threads: 25 + 24, not
+            // 32 + 17).
             let tiles = perImage * p.batch
             let tasks = ((tiles + winogradBlock - 1) / winogradBlock + threads - 1) / threads * threads
             let per = (tiles + tasks - 1) / tasks
@@ -93,7 +99,7 @@ extension NNConvKernels {
                     }
                 }
                 parallelChunks(tasks, threads: threads) { r in
-                    for t in r { transform(ub, xt: xt, first: 0, tiles: (t * per)..<min(tiles, (t + 1) * per), per: per) }
+                    for t in r { transform(ub, xt: xt, first: 0, tiles: (t * per)..<min(tiles, (t + 1) * per)) }
                 }
             }
         }
