@@ -19,15 +19,12 @@ static void copy_plain(float *dst, const float *src, long n, long stride) {
 static void zero_plain(float *dst, long n) { memset(dst, 0, (size_t)n * sizeof(float)); }
 
 #if defined(__x86_64__)
-#include <immintrin.h>
-#define CK_AVX512 __attribute__((target("avx512f")))
-
-static inline __mmask16 tail_mask(long n) { return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1u); }
+#include "ck_simd.h"
 
 CK_AVX512 static void copy_avx512(float *dst, const float *src, long n, long stride) {
     if (stride == 1) {
         for (long i = 0; i < n; i += 16) {
-            __mmask16 m = tail_mask(n - i);
+            __mmask16 m = ck_mask16(n - i);
             _mm512_mask_storeu_ps(dst + i, m, _mm512_maskz_loadu_ps(m, src + i));
         }
     } else if (stride == 2) {
@@ -35,15 +32,15 @@ CK_AVX512 static void copy_avx512(float *dst, const float *src, long n, long str
         for (long i = 0; i < n; i += 16) {
             long left = n - i;                       // outputs still to write
             long span = 2 * (left < 16 ? left : 16) - 1; // source floats they read
-            __m512 lo = _mm512_maskz_loadu_ps(tail_mask(span), src + 2 * i);
-            __m512 hi = _mm512_maskz_loadu_ps(span > 16 ? tail_mask(span - 16) : 0, src + 2 * i + 16);
-            _mm512_mask_storeu_ps(dst + i, tail_mask(left), _mm512_permutex2var_ps(lo, evens, hi));
+            __m512 lo = _mm512_maskz_loadu_ps(ck_mask16(span), src + 2 * i);
+            __m512 hi = _mm512_maskz_loadu_ps(span > 16 ? ck_mask16(span - 16) : 0, src + 2 * i + 16);
+            _mm512_mask_storeu_ps(dst + i, ck_mask16(left), _mm512_permutex2var_ps(lo, evens, hi));
         }
     } else {
         const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
         const __m512i idx = _mm512_mullo_epi32(lanes, _mm512_set1_epi32((int)stride));
         for (long i = 0; i < n; i += 16) {
-            __mmask16 m = tail_mask(n - i);
+            __mmask16 m = ck_mask16(n - i);
             __m512 v = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, idx, src + i * stride, 4);
             _mm512_mask_storeu_ps(dst + i, m, v);
         }
@@ -51,7 +48,7 @@ CK_AVX512 static void copy_avx512(float *dst, const float *src, long n, long str
 }
 
 CK_AVX512 static void zero_avx512(float *dst, long n) {
-    for (long i = 0; i < n; i += 16) _mm512_mask_storeu_ps(dst + i, tail_mask(n - i), _mm512_setzero_ps());
+    for (long i = 0; i < n; i += 16) _mm512_mask_storeu_ps(dst + i, ck_mask16(n - i), _mm512_setzero_ps());
 }
 #endif
 

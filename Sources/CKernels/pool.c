@@ -9,16 +9,17 @@ static void max3s2_plain(const float *row, float *out, long n) {
     for (long i = 0; i < n; i++) out[i] = nanmax1(nanmax1(row[2 * i], row[2 * i + 1]), row[2 * i + 2]);
 }
 
+static void max_into_plain(float *dst, const float *src, long n) {
+    for (long i = 0; i < n; i++) dst[i] = nanmax1(dst[i], src[i]);
+}
+
 #if defined(__x86_64__)
-#include <immintrin.h>
-#define CK_AVX512 __attribute__((target("avx512f")))
+#include "ck_simd.h"
 
 CK_AVX512 static inline __m512 nanmax16(__m512 a, __m512 b) {
     // max_ps returns b when either is NaN: keep a where a is NaN.
     return _mm512_mask_mov_ps(_mm512_max_ps(a, b), _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q), a);
 }
-
-static inline __mmask16 upto(long n) { return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? 0 : (__mmask16)((1u << n) - 1u); }
 
 CK_AVX512 static void max3s2_avx512(const float *row, float *out, long n) {
     const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
@@ -32,12 +33,12 @@ CK_AVX512 static void max3s2_avx512(const float *row, float *out, long n) {
             a0 = _mm512_loadu_ps(r); a1 = _mm512_loadu_ps(r + 16);
             b0 = _mm512_loadu_ps(r + 2); b1 = _mm512_loadu_ps(r + 18);
         } else {
-            a0 = _mm512_maskz_loadu_ps(upto(avail), r); a1 = _mm512_maskz_loadu_ps(upto(avail - 16), r + 16);
-            b0 = _mm512_maskz_loadu_ps(upto(avail - 2), r + 2); b1 = _mm512_maskz_loadu_ps(upto(avail - 18), r + 18);
+            a0 = _mm512_maskz_loadu_ps(ck_mask16(avail), r); a1 = _mm512_maskz_loadu_ps(ck_mask16(avail - 16), r + 16);
+            b0 = _mm512_maskz_loadu_ps(ck_mask16(avail - 2), r + 2); b1 = _mm512_maskz_loadu_ps(ck_mask16(avail - 18), r + 18);
         }
         __m512 e = _mm512_permutex2var_ps(a0, even, a1), o = _mm512_permutex2var_ps(a0, odd, a1);
         __m512 e2 = _mm512_permutex2var_ps(b0, even, b1);
-        _mm512_mask_storeu_ps(out + i, upto(n - i), nanmax16(nanmax16(e, o), e2));
+        _mm512_mask_storeu_ps(out + i, ck_mask16(n - i), nanmax16(nanmax16(e, o), e2));
     }
 }
 
@@ -48,15 +49,15 @@ CK_AVX512 static void max_into_avx512(float *dst, const float *src, long n) {
     for (; i + 16 <= n; i += 16)
         _mm512_storeu_ps(dst + i, nanmax16(_mm512_loadu_ps(dst + i), _mm512_loadu_ps(src + i)));
     if (i < n) {
-        __mmask16 m = upto(n - i);
+        __mmask16 m = ck_mask16(n - i);
         __m512 a = _mm512_maskz_loadu_ps(m, dst + i), b = _mm512_maskz_loadu_ps(m, src + i);
         _mm512_mask_storeu_ps(dst + i, m, nanmax16(a, b));
     }
 }
 
 void cfcam_max_into(float *dst, const float *src, long n, int simd) {
-    if (simd && cfcam_sgemm_available()) { max_into_avx512(dst, src, n); return; }
-    for (long i = 0; i < n; i++) dst[i] = nanmax1(dst[i], src[i]);
+    if (simd && cfcam_sgemm_available()) max_into_avx512(dst, src, n);
+    else max_into_plain(dst, src, n);
 }
 
 void cfcam_max3s2(const float *row, float *out, long n, int simd) {
@@ -65,8 +66,5 @@ void cfcam_max3s2(const float *row, float *out, long n, int simd) {
 }
 #else
 void cfcam_max3s2(const float *row, float *out, long n, int simd) { (void)simd; max3s2_plain(row, out, n); }
-void cfcam_max_into(float *dst, const float *src, long n, int simd) {
-    (void)simd;
-    for (long i = 0; i < n; i++) dst[i] = nanmax1(dst[i], src[i]);
-}
+void cfcam_max_into(float *dst, const float *src, long n, int simd) { (void)simd; max_into_plain(dst, src, n); }
 #endif

@@ -14,10 +14,7 @@
 #include <stdlib.h>
 
 #if defined(__x86_64__)
-#include <immintrin.h>
-
-#define CK_AVX512 __attribute__((target("avx512f,fma")))
-#define CK_INLINE static inline __attribute__((always_inline))
+#include "ck_simd.h"
 
 enum { MR = 8, NR = 48, KC = 128, MC = 256, NARROW = 256 };
 
@@ -41,11 +38,7 @@ CK_AVX512 CK_INLINE void tile(const int nv, long kc, const float *a, long lda, i
     for (int r = 0; r < MR; r++)
         for (int v = 0; v < nv; v++) acc[r][v] = _mm512_setzero_ps();
     __mmask16 mk[3];
-    for (int v = 0; v < nv; v++) {
-        int w = nr - 16 * v;
-        w = w < 0 ? 0 : (w > 16 ? 16 : w);
-        mk[v] = (__mmask16)((1u << w) - 1u);
-    }
+    for (int v = 0; v < nv; v++) mk[v] = ck_mask16(nr - 16 * v);
     for (long k = 0; k < kc; k++) {
         // Weights are read once per forward pass and stream from memory: fetch the next tile's
         // eight rows one cache line per row every 16 steps (the hardware prefetchers do not follow
@@ -91,7 +84,7 @@ CK_AVX512 static void tail_dots(long m, long kc, const float *a, long lda, const
         const float *ar = a + i * lda;
         __m512 s[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
         for (long k = 0; k < kc; k += 16) {
-            __mmask16 mk = kc - k >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (kc - k)) - 1u);
+            __mmask16 mk = ck_mask16(kc - k);
             __m512 av = _mm512_maskz_loadu_ps(mk, ar + k);
             for (int j = 0; j < r; j++) s[j] = _mm512_fmadd_ps(av, _mm512_maskz_loadu_ps(mk, bt + j * ldbt + k), s[j]);
         }

@@ -16,10 +16,7 @@
 #include "include/ckernels.h"
 
 #if defined(__x86_64__)
-#include <immintrin.h>
-
-#define CK_AVX512 __attribute__((target("avx512f,fma")))
-#define CK_INLINE static inline __attribute__((always_inline))
+#include "ck_simd.h"
 
 enum { A = 6, A2 = 36, M = 4 };
 
@@ -87,7 +84,6 @@ CK_AVX512 CK_INLINE void transpose16(__m512 r[16]) {
     }
 }
 
-CK_INLINE __mmask16 mask_of(long n) { return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? 0 : (__mmask16)((1u << n) - 1u); }
 
 CK_AVX512 void cfcam_wino_pack(const cfcam_wino *g, const float *x, float *xt, long cb0, long cb1) {
     long hp = tiles_h(g) * M + 2, wp = tiles_w(g) * M + 2, plane = g->ih * g->iw;
@@ -103,7 +99,7 @@ CK_AVX512 void cfcam_wino_pack(const cfcam_wino *g, const float *x, float *xt, l
             for (long i = 0; i < g->pl; i++) _mm512_storeu_ps(row + 16 * i, _mm512_setzero_ps());
             for (long i = g->pl + g->iw; i < wp; i++) _mm512_storeu_ps(row + 16 * i, _mm512_setzero_ps());
             for (long x0 = 0; x0 < g->iw; x0 += 16) {
-                __mmask16 mk = mask_of(g->iw - x0);
+                __mmask16 mk = ck_mask16(g->iw - x0);
                 __m512 v[16];
                 for (int l = 0; l < 16; l++) {
                     long ch = cb * 16 + l;
@@ -185,7 +181,7 @@ CK_AVX512 static void output_transform(const cfcam_wino *g, const float *m, long
         long n, th, tw;
         tile_at(g, t, &n, &th, &tw);
         long rows = g->oh - th * M < M ? g->oh - th * M : M;
-        __mmask16 cmask = mask_of(g->ow - tw * M < M ? g->ow - tw * M : M);
+        __mmask16 cmask = ck_mask16(g->ow - tw * M < M ? g->ow - tw * M : M);
         for (long kb = 0; kb < kbs; kb++) {
             const float *src = m + (t - t0) * k16 + kb * 16;
             __m512 s[A][A], col[A], half[A][M], o[M], px[16];
@@ -197,7 +193,7 @@ CK_AVX512 static void output_transform(const cfcam_wino *g, const float *m, long
                 for (int i = 0; i < M; i++) half[j][i] = o[i];
             }
             long kvalid = g->k - kb * 16;
-            __m512 b = bias ? _mm512_maskz_loadu_ps(mask_of(kvalid), bias + kb * 16) : _mm512_setzero_ps();
+            __m512 b = bias ? _mm512_maskz_loadu_ps(ck_mask16(kvalid), bias + kb * 16) : _mm512_setzero_ps();
             for (int i = 0; i < M; i++) {
                 for (int j = 0; j < A; j++) col[j] = half[j][i];
                 out1d(col, o);

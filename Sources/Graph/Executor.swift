@@ -38,28 +38,35 @@ public struct Executor: Sendable {
         try checkFeeds(feeds)
         let order = graph.nodesNeeded(for: Set(targets), given: given)
 
-        // Last use of each value among the nodes that run, so it can be freed.
-        var lastUse: [String: Int] = [:]
-        for (step, i) in order.enumerated() { for v in graph.nodes[i].inputs where !v.isEmpty { lastUse[v] = step } }
+        // Last use and number of uses of each value among the nodes that run, so it can be freed
+        // (and a Conv -> Relu pair fused).
+        var lastUse: [String: Int] = [:], uses: [String: Int] = [:]
+        for (step, i) in order.enumerated() {
+            for v in graph.nodes[i].inputs where !v.isEmpty { lastUse[v] = step; uses[v, default: 0] += 1 }
+        }
         let keep = Set(targets)
 
-        let fused = reluFusions(order, lastUse: lastUse, keep: keep, feeds: feeds)
+        let fused = reluFusions(order, lastUse: lastUse, uses: uses, keep: keep, feeds: feeds)
 
         var env = feeds
         for (step, i) in order.enumerated() {
             let node = graph.nodes[i]
             if fused.skipped.contains(step) { continue }
-            if let relu = fused.into[step] {
-                try runFused(i, relu: relu, step: step, env: &env, lastUse: lastUse, keep: keep, feeds: feeds)
-                continue
-            }
-            if try runInPlace(i, step: step, env: &env, lastUse: lastUse, keep: keep, feeds: feeds) { continue }
+            let relu = fused.into[step]
+            if relu == nil, try runInPlace(i, step: step, env: &env, lastUse: lastUse, keep: keep, feeds: feeds) { continue }
             let args = try arguments(node, env)
+            let opset = graph.opset(of: node.domain), constants = constants(node, env)
             let t0 = nodeTimer == nil ? 0 : monotonicSeconds()
-            let results = try Executor.call(definitions[i], node: node, args: args, threads: threads,
-                                            opset: graph.opset(of: node.domain), constants: constants(node, env))
+            if let relu, let forwardReLU = definitions[i].forwardReLU {
+                // The Conv computes max(0, .) itself; its result is the Relu's output.
+                let ctx = OpContext(node: node, inputs: args, threads: threads, opset: opset, constants: constants)
+                env[graph.nodes[relu].outputs[0]] = try Executor.inNode(node) { try forwardReLU(ctx) }
+            } else {
+                let results = try Executor.call(definitions[i], node: node, args: args, threads: threads,
+                                                opset: opset, constants: constants)
+                for (k, o) in node.outputs.enumerated() where !o.isEmpty && k < results.count { env[o] = results[k] }
+            }
             if let nodeTimer { nodeTimer(node, monotonicSeconds() - t0) }
-            for (k, o) in node.outputs.enumerated() where !o.isEmpty && k < results.count { env[o] = results[k] }
             for v in node.inputs where !v.isEmpty && lastUse[v] == step && !keep.contains(v) && feeds[v] == nil {
                 env[v] = nil
             }
@@ -91,10 +98,8 @@ public struct Executor: Sendable {
 
     /// Steps whose op has a fused ReLU form and whose only output feeds exactly one node, a Relu,
     /// at a later step (`into`: step -> that Relu's node index), and the Relu steps they absorb.
-    private func reluFusions(_ order: [Int], lastUse: [String: Int], keep: Set<String>, feeds: [String: Tensor])
-        -> (into: [Int: Int], skipped: Set<Int>) {
-        var uses: [String: Int] = [:]
-        for i in order { for v in graph.nodes[i].inputs where !v.isEmpty { uses[v, default: 0] += 1 } }
+    private func reluFusions(_ order: [Int], lastUse: [String: Int], uses: [String: Int], keep: Set<String>,
+                             feeds: [String: Tensor]) -> (into: [Int: Int], skipped: Set<Int>) {
         var into: [Int: Int] = [:], skipped = Set<Int>()
         for (step, i) in order.enumerated() where definitions[i].forwardReLU != nil {
             let node = graph.nodes[i]
@@ -107,27 +112,6 @@ public struct Executor: Sendable {
             skipped.insert(last)
         }
         return (into, skipped)
-    }
-
-    /// Runs node `i` with its fused ReLU, storing the result as the Relu node's output.
-    private func runFused(_ i: Int, relu r: Int, step: Int, env: inout [String: Tensor], lastUse: [String: Int],
-                          keep: Set<String>, feeds: [String: Tensor]) throws {
-        let node = graph.nodes[i]
-        let args = try arguments(node, env)
-        guard let fusedForward = definitions[i].forwardReLU else { return }
-        let t0 = nodeTimer == nil ? 0 : monotonicSeconds()
-        let ctx = OpContext(node: node, inputs: args, threads: threads, opset: graph.opset(of: node.domain),
-                            constants: constants(node, env))
-        do { env[graph.nodes[r].outputs[0]] = try fusedForward(ctx) } catch let e as GraphError {
-            if case .inNode = e { throw e }
-            throw GraphError.inNode(node: node.name, op: node.qualifiedOp, underlying: e)
-        } catch {
-            throw GraphError.inNode(node: node.name, op: node.qualifiedOp, underlying: .kernel("\(error)"))
-        }
-        if let nodeTimer { nodeTimer(node, monotonicSeconds() - t0) }
-        for v in node.inputs where !v.isEmpty && lastUse[v] == step && !keep.contains(v) && feeds[v] == nil {
-            env[v] = nil
-        }
     }
 
     /// Runs node `i` in place on its first input when its op allows it and that input is an
@@ -160,8 +144,15 @@ public struct Executor: Sendable {
     /// Runs one node's kernel, wrapping any failure with the node's name and op.
     public static func call(_ def: OpDefinition, node: Node, args: [Tensor?], threads: Int, opset: Int,
                             constants: [Bool] = []) throws -> [Tensor] {
+        try inNode(node) {
+            try def.forward(OpContext(node: node, inputs: args, threads: threads, opset: opset, constants: constants))
+        }
+    }
+
+    /// Runs `body`, wrapping any failure with the node's name and op.
+    private static func inNode<R>(_ node: Node, _ body: () throws -> R) throws -> R {
         do {
-            return try def.forward(OpContext(node: node, inputs: args, threads: threads, opset: opset, constants: constants))
+            return try body()
         } catch let e as GraphError {
             if case .inNode = e { throw e }
             throw GraphError.inNode(node: node.name, op: node.qualifiedOp, underlying: e)

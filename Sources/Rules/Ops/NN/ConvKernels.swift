@@ -74,7 +74,7 @@ enum NNConvKernels {
                 }
             }
         }
-        if relu { out.withUnsafeMutableBufferPointer { o in for i in o.indices { o[i] = Swift.max(o[i], 0) } } }
+        if relu { out.withUnsafeMutableBufferPointer { ActivationOps.relu($0) } }
         return out
     }
 

@@ -8,12 +8,18 @@ import Graph
 /// Pointwise activations: Relu, LeakyRelu, Elu, Sigmoid, HardSigmoid, HardSwish, Tanh, Erf, Gelu,
 /// Clip, and PRelu (slope broadcast to the input's shape).
 enum ActivationOps {
+    /// max(x, 0) in place (NaN stays NaN): Relu's in-place form, and Conv's fused ReLU where its
+    /// kernel has no epilogue for it.
+    static func relu(_ o: UnsafeMutableBufferPointer<Float>) {
+        for i in o.indices { o[i] = Swift.max(o[i], 0) }
+    }
+
     static func register(into r: inout OpRegistry) {
         // Kinks follow PyTorch: Relu'(0) = 0; LeakyRelu'(0) = alpha; Elu'(0) = alpha.
         r.register(OpDefinition(opType: "Relu", vjp: { ctx in try Grad.pointwise(ctx) { x, _ in x > 0 ? 1 : 0 } },
                                 lrp: .elementwise, inPlace: { t, _ in
             guard t.dtype == .float32 else { return false }
-            try t.withMutableFloats { o in for i in o.indices { o[i] = Swift.max(o[i], 0) } }
+            try t.withMutableFloats { relu($0) }
             return true
         }) { ctx in
             [try UnaryOps.numeric(ctx, float: { Swift.max($0, 0) }, int: { Swift.max($0, 0) })]
