@@ -17,11 +17,17 @@ public enum ModelLoader {
             let arrays = try NPZ.read(path: w)
             try applyWeights(arrays, to: &graph, file: w)
         }
-        if let registry {
-            do { try registry.checkSupported(graph) } catch let e as GraphError { throw GraphError.inFile(path: spec, underlying: e) }
-            simplify(&graph, registry: registry)
-        }
+        if let registry { try prepare(&graph, registry: registry, file: spec) }
         return graph
+    }
+
+    /// Checks that `registry` supports every op of `graph` (one error listing all that are not,
+    /// naming `file`), then folds its constant and shape sub-graphs. `load` calls it; a caller that
+    /// first drops nodes it does not need (explanations keep only what the explained output
+    /// depends on) calls it after that.
+    public static func prepare(_ graph: inout Graph, registry: OpRegistry, file: String) throws {
+        do { try registry.checkSupported(graph) } catch let e as GraphError { throw GraphError.inFile(path: file, underlying: e) }
+        simplify(&graph, registry: registry)
     }
 
     /// `ARCH:WEIGHTS.npz` rather than a path to an ONNX file.

@@ -8,9 +8,9 @@ import XCTest
 /// same weights, inputs, targets and hyper-parameters; SmoothGrad replays the reference's noise.
 final class AttributionCaptumTests: XCTestCase {
     struct Case {
-        let model: AttributionModel
+        let model: AttributionRig
         let x: Tensor
-        let objective: ClassObjective
+        let objective: TargetRows
         let ref: [String: Tensor]
     }
 
@@ -19,8 +19,8 @@ final class AttributionCaptumTests: XCTestCase {
         let ref = try AttributionFixtures.npz("small.npz")
         let classes = try AttributionFixtures.tensor(ref, "classes").floatValues().map { Int($0) }
         XCTAssertEqual(classes, [294, 738])
-        return Case(model: try AttributionModel(graph: graph, registry: registry, batchSize: batchSize),
-                    x: try AttributionFixtures.tensor(ref, "input"), objective: ClassObjective(classes: classes), ref: ref)
+        return Case(model: try AttributionRig(graph: graph, registry: registry, batchSize: batchSize),
+                    x: try AttributionFixtures.tensor(ref, "input"), objective: TargetRows.classes(classes), ref: ref)
     }
 
     func testLogitsMatchTorchAtSmallSize() throws {
@@ -75,9 +75,9 @@ final class AttributionCaptumTests: XCTestCase {
         let ref = try AttributionFixtures.npz("full.npz")
         let io = try NPZTestData.read("models/squeezenet1_1_op17.b1.io.npz")
         let x = try AttributionFixtures.tensor(io, "input")
-        let model = try AttributionModel(graph: graph, registry: registry)
-        let objective = try ClassObjective(ClassTarget(), logits: try model.forward(x))
-        XCTAssertEqual(objective.classes, try AttributionFixtures.tensor(ref, "classes").floatValues().map { Int($0) })
+        let model = try AttributionRig(graph: graph, registry: registry)
+        let objective = try TargetRows(.top1, input: x, model: model.model)
+        XCTAssertEqual(objective.targets.map(\.classIndex), try AttributionFixtures.tensor(ref, "classes").floatValues().map { Int($0) })
         // At full size the gradient crosses squeezenet's ReLUs and ceil-mode max-pools; where two
         // max-pool candidates (or a pre-activation and 0) are within float32 rounding, the BLAS
         // kernel in use (SkylakeX vs Haswell sum in different orders) decides the routing, and one

@@ -12,7 +12,7 @@ final class AttributionPerturbationTests: XCTestCase {
         let d = 16, k = 2
         let model = try ToyModels.linear(d: d, k: k)
         let x = ToyModels.input([1, 1, 4, 4])
-        let a = try Occlusion(window: [2, 2], strides: [2, 2]).attribute(x, model: model, objective: ClassObjective(classes: [1]))
+        let a = try Occlusion(window: [2, 2], strides: [2, 2]).attribute(x, model: model, objective: TargetRows.classes([1]))
         let w = ToyModels.weights(d, k).floatValues(), xv = x.floatValues()
         for y in 0..<4 { for i in 0..<4 {
             var sum: Float = 0
@@ -27,7 +27,7 @@ final class AttributionPerturbationTests: XCTestCase {
     func testOcclusionOverlapAndBorderClipping() throws {
         let model = try ToyModels.linear(d: 6, k: 1)
         let x = Tensor(unchecked: [1, 1, 1, 6], floats: [1, 2, 3, 4, 5, 6])
-        let a = try Occlusion(window: [1, 3], strides: [1, 2]).attribute(x, model: model, objective: ClassObjective(classes: [0])).floatValues()
+        let a = try Occlusion(window: [1, 3], strides: [1, 2]).attribute(x, model: model, objective: TargetRows.classes([0])).floatValues()
         let w = ToyModels.weights(6, 1).floatValues()
         let c = (0..<6).map { w[$0] * Float($0 + 1) }
         let s0 = c[0] + c[1] + c[2], s1 = c[2] + c[3] + c[4], s2 = c[4] + c[5]
@@ -41,11 +41,11 @@ final class AttributionPerturbationTests: XCTestCase {
         model.progress = log.callback
         model.batchSize = 5
         let x = ToyModels.input([2, 1, 4, 4])
-        _ = try Occlusion(window: [2, 2], strides: [1, 1]).attribute(x, model: model, objective: ClassObjective(classes: [0, 1]))
+        _ = try Occlusion(window: [2, 2], strides: [1, 1]).attribute(x, model: model, objective: TargetRows.classes([0, 1]))
         // 2 clean rows, then 9 positions x 2 images in chunks of 5.
         XCTAssertEqual(log.reports.map(\.0), [2, 7, 12, 17, 20])
         XCTAssertTrue(log.reports.allSatisfy { $0.1 == 20 })
-        let obj = ClassObjective(classes: [0, 1])
+        let obj = TargetRows.classes([0, 1])
         XCTAssertThrowsError(try Occlusion(window: [5, 2], strides: [1, 1]).attribute(x, model: model, objective: obj)) {
             XCTAssertTrue("\($0)".contains("does not fit"), "\($0)")
         }
@@ -95,7 +95,7 @@ final class AttributionPerturbationTests: XCTestCase {
         model.progress = log.callback
         let x = ToyModels.input([2, 3, 16, 16])
         let rise = RISE(masks: 1500, cells: 4, p1: 0.5, seed: 9)
-        let s = try rise.attribute(x, model: model, objective: ClassObjective(classes: [1, 1]))
+        let s = try rise.attribute(x, model: model, objective: TargetRows.classes([1, 1]))
         XCTAssertEqual(s.shape, [2, 1, 16, 16])
         let e = logits.map { exp(Double($0)) }, p = e[1] / e.reduce(0, +)
         let masks = try RISEMasks(count: 1500, cells: 4, p1: 0.5, height: 16, width: 16, seed: 9)
@@ -111,10 +111,10 @@ final class AttributionPerturbationTests: XCTestCase {
         XCTAssertEqual(log.reports.last?.0, 3000); XCTAssertEqual(log.reports.last?.1, 3000)
         // With raw logits instead of probabilities the constant is the logit.
         let raw = try RISE(masks: 200, cells: 4, p1: 0.5, seed: 9, probability: false)
-            .attribute(x, model: model, objective: ClassObjective(classes: [0, 2])).floatValues()
+            .attribute(x, model: model, objective: TargetRows.classes([0, 2])).floatValues()
         let rmean0 = raw[0..<256].reduce(0, +) / 256, rmean1 = raw[256...].reduce(0, +) / 256
         XCTAssertEqual(rmean0, 0.5, accuracy: 0.05); XCTAssertEqual(rmean1, -1, accuracy: 0.1)
-        XCTAssertThrowsError(try RISE(masks: 10, p1: 0).attribute(x, model: model, objective: ClassObjective(classes: [1, 1])))
+        XCTAssertThrowsError(try RISE(masks: 10, p1: 0).attribute(x, model: model, objective: TargetRows.classes([1, 1])))
     }
 
     /// The wrapper's own noise: identity attributions average x + ε, so E ≈ x, E[a²] − E[a]² ≈ σ².

@@ -14,14 +14,14 @@ final class TinyModelMethodTests: XCTestCase {
         // A 2-D layer is not a feature map.
         let request = ExplainRequest(input: TinyModel.input(), layers: [.named("flat")])
         XCTAssertThrowsError(try GradCAM().explain(request, model: model)) { e in
-            XCTAssertTrue("\(e)".contains("4-D feature map"), "\(e)")
+            XCTAssertTrue("\(e)".contains("spatial feature map"), "\(e)")
         }
     }
 
     func testMapsAreNormalisedAtInputSize() throws {
         let model = try TinyModel.model()
         // FAM explains a similarity between embeddings, not a class: FAMTests cover its maps.
-        for name in BuiltinMethod.allCases.map(\.rawValue) where name != "fam" {
+        for name in MethodRegistry.entries.filter({ $0.kind == .layer && !$0.needsSimilarity }).map(\.name) {
             let m = try MethodRegistry.method(named: name)
             let t = try m.explain(ExplainRequest(input: TinyModel.input(), batchSize: 2), model: model)
             XCTAssertEqual(t.shape, [2, 6, 6], name)

@@ -38,7 +38,7 @@ public struct AttributionMapping: Sendable, Equatable {
     /// Maps [N, C, H, W] (or [N, H, W]) attributions to float32 maps [N, H, W] in [0, 1].
     public func apply(_ a: Tensor) throws -> Tensor {
         guard a.dtype == .float32, a.rank == 4 || a.rank == 3, a.count > 0 else {
-            throw AttributionError("map", "attributions must be a non-empty float32 [N, C, H, W] or [N, H, W], got \(a.dtype) \(a.shape)")
+            throw ExplainError("map: attributions must be a non-empty float32 [N, C, H, W] or [N, H, W], got \(a.dtype) \(a.shape)")
         }
         let n = a.shape[0], c = a.rank == 4 ? a.shape[1] : 1
         let h = a.shape[a.rank - 2], w = a.shape[a.rank - 1], hw = h * w

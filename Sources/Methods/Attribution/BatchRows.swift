@@ -11,9 +11,9 @@ enum BatchRows {
 
     /// Checks that `x` is a float batch [N, ...] with N >= 1 and returns (N, elements per row).
     static func shape(of x: Tensor, method: String) throws -> (n: Int, row: Int) {
-        guard x.dtype == .float32 else { throw AttributionError(method, "the input must be float32, got \(x.dtype)") }
+        guard x.dtype == .float32 else { throw ExplainError("\(method): the input must be float32, got \(x.dtype)") }
         guard x.rank >= 2, x.shape[0] >= 1, x.count > 0 else {
-            throw AttributionError(method, "the input must be a non-empty batch [N, ...], got \(x.shape)")
+            throw ExplainError("\(method): the input must be a non-empty batch [N, ...], got \(x.shape)")
         }
         return (x.shape[0], x.count / x.shape[0])
     }
@@ -21,7 +21,7 @@ enum BatchRows {
     /// Checks an image batch [N, C, H, W] and returns its dimensions.
     static func image(of x: Tensor, method: String) throws -> (n: Int, c: Int, h: Int, w: Int) {
         _ = try shape(of: x, method: method)
-        guard x.rank == 4 else { throw AttributionError(method, "the input must be an image batch [N, C, H, W], got \(x.shape)") }
+        guard x.rank == 4 else { throw ExplainError("\(method): the input must be an image batch [N, C, H, W], got \(x.shape)") }
         return (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
     }
 

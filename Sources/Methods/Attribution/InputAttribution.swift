@@ -15,21 +15,16 @@ public protocol InputAttribution: ExplanationMethod {
     var name: String { get }
     /// How the attributions become a [0, 1] map at the input's height x width (`--raw`).
     var mapping: AttributionMapping { get }
-    /// Attributions for the rows of `x` [M, ...]: row m is scored with image `images[m]`'s target
-    /// (`images.count == M`). Returns a tensor shaped like `x` (RISE: [M, 1, H, W]).
-    func attribute(_ x: Tensor, images: [Int], model: AttributionModel, objective: any AttributionObjective) throws -> Tensor
+    /// Attributions for the rows of `x` [M, ...]: row m is scored with `rows`' target for image
+    /// `rows.images[m]` (`rows.images.count == M`), evaluated `batching.size` rows per pass.
+    /// Returns a tensor shaped like `x` (RISE: [M, 1, H, W]).
+    func attribute(_ x: Tensor, rows: TargetRows, model: ExplainModel, batching: Batching) throws -> Tensor
 }
 
 extension InputAttribution {
-    /// Attributions for a batch whose row b is image b (the usual call).
-    public func attribute(_ x: Tensor, model: AttributionModel, objective: any AttributionObjective) throws -> Tensor {
-        let (n, _) = try BatchRows.shape(of: x, method: name)
-        return try attribute(x, images: Array(0..<n), model: model, objective: objective)
-    }
-
-    /// Attributions reduced to maps [N, H, W] in [0, 1] with this method's `mapping`.
-    public func map(_ x: Tensor, model: AttributionModel, objective: any AttributionObjective) throws -> Tensor {
-        try mapping.apply(try attribute(x, model: model, objective: objective))
+    /// Attributions for a batch whose row b is image b, with the targets resolved on `x` itself.
+    public func attribute(_ x: Tensor, target: Target = .top1, model: ExplainModel, batching: Batching = Batching()) throws -> Tensor {
+        try attribute(x, rows: try TargetRows(target, input: x, model: model), model: model, batching: batching)
     }
 
     /// The explanation-method entry point (see the protocol's documentation).
@@ -41,16 +36,15 @@ extension InputAttribution {
     /// The raw attributions for a request (shaped like the input; RISE: [N, 1, H, W]).
     public func attributions(_ request: ExplainRequest, model: ExplainModel) throws -> Tensor {
         _ = try request.inputSize()
-        let am = try AttributionModel(graph: model.graph, registry: model.registry, threads: model.threads,
-                                      batchSize: request.batchSize, progress: request.progress)
-        let objective = try TargetObjective(request.target, input: request.input, model: am)
-        return try attribute(request.input, model: am, objective: objective)
+        guard request.batchSize >= 1 else { throw ExplainError("\(name): batch size must be at least 1, got \(request.batchSize)") }
+        let rows = try TargetRows(request.target, input: request.input, model: model)
+        return try attribute(request.input, rows: rows, model: model, batching: request.batching)
     }
 
-    func checkRows(_ x: Tensor, _ images: [Int]) throws -> (n: Int, row: Int) {
+    func checkRows(_ x: Tensor, _ rows: TargetRows) throws -> (n: Int, row: Int) {
         let s = try BatchRows.shape(of: x, method: name)
-        guard images.count == s.n else {
-            throw AttributionError(name, "\(s.n) input rows but \(images.count) image indices")
+        guard rows.images.count == s.n else {
+            throw ExplainError("\(name): \(s.n) input rows but \(rows.images.count) image indices")
         }
         return s
     }
@@ -71,10 +65,10 @@ public enum AttributionBaseline: Sendable, Equatable {
             return [Float](repeating: v, count: x.count)
         case .tensor(let t):
             let rows = x.shape[0], row = x.count / max(1, rows)
-            guard t.dtype == .float32 else { throw AttributionError(method, "the baseline must be float32, got \(t.dtype)") }
+            guard t.dtype == .float32 else { throw ExplainError("\(method): the baseline must be float32, got \(t.dtype)") }
             if t.shape == x.shape { return try t.floats() }
             guard t.shape == [1] + x.shape.dropFirst() else {
-                throw AttributionError(method, "the baseline has shape \(t.shape); expected \(x.shape) or \([1] + x.shape.dropFirst())")
+                throw ExplainError("\(method): the baseline has shape \(t.shape); expected \(x.shape) or \([1] + x.shape.dropFirst())")
             }
             let one = try t.floats()
             var out = [Float](); out.reserveCapacity(rows * row)

@@ -21,11 +21,11 @@ public enum IntegrationRule: String, Sendable, CaseIterable {
     public func points(_ n: Int) throws -> (alphas: [Double], weights: [Double]) {
         switch self {
         case .gaussLegendre:
-            guard n > 0 else { throw AttributionError("ig", "the number of steps must be at least 1, got \(n)") }
+            guard n > 0 else { throw ExplainError("ig: the number of steps must be at least 1, got \(n)") }
             let (x, w) = IntegrationRule.legendre(n)
             return (x.map { 0.5 * (1 + $0) }, w.map { 0.5 * $0 })
         default:
-            guard n > 1 else { throw AttributionError("ig", "Riemann rules need more than one step, got \(n)") }
+            guard n > 1 else { throw ExplainError("ig: Riemann rules need more than one step, got \(n)") }
             let d = Double(n)
             var w = [Double](repeating: 1 / d, count: n)
             let a: [Double]

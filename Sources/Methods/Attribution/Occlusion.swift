@@ -7,7 +7,7 @@ import Graph
 /// Window positions follow Captum: ceil((dim − window) / stride) + 1 per axis, the last window
 /// clipped at the border. Defaults (Captum has none): window (3, 15, 15), strides (3, 8, 8),
 /// baseline 0. Two values mean (H, W) with the window spanning all channels. The occluded copies
-/// are evaluated in chunks of `model.batchSize` rows (Captum's `perturbations_per_eval`), with
+/// are evaluated in chunks of `batching.size` rows (Captum's `perturbations_per_eval`), with
 /// progress after each chunk.
 public struct Occlusion: InputAttribution {
     public var name: String { "occlusion" }
@@ -27,24 +27,24 @@ public struct Occlusion: InputAttribution {
         let win = window.count == 2 ? [c] + window : window
         let str = strides.count == 2 ? [c] + strides : strides
         guard win.count == 3, str.count == 3 else {
-            throw AttributionError(name, "window \(window) and strides \(strides) need 2 (H, W) or 3 (C, H, W) values")
+            throw ExplainError("\(name): window \(window) and strides \(strides) need 2 (H, W) or 3 (C, H, W) values")
         }
         var shifts: [Int] = []
         for d in 0..<3 {
             guard win[d] >= 1, win[d] <= dims[d] else {
-                throw AttributionError(name, "window \(win) does not fit the input (C, H, W) = \(dims)")
+                throw ExplainError("\(name): window \(win) does not fit the input (C, H, W) = \(dims)")
             }
-            guard str[d] >= 1 else { throw AttributionError(name, "strides must be >= 1, got \(str)") }
+            guard str[d] >= 1 else { throw ExplainError("\(name): strides must be >= 1, got \(str)") }
             guard dims[d] == win[d] || str[d] <= win[d] else {
-                throw AttributionError(name, "stride \(str[d]) is larger than the window \(win[d]) (elements would be skipped)")
+                throw ExplainError("\(name): stride \(str[d]) is larger than the window \(win[d]) (elements would be skipped)")
             }
             shifts.append((dims[d] - win[d] + str[d] - 1) / str[d] + 1)
         }
         return (win, str, shifts)
     }
 
-    public func attribute(_ x: Tensor, images: [Int], model: AttributionModel, objective: any AttributionObjective) throws -> Tensor {
-        _ = try checkRows(x, images)
+    public func attribute(_ x: Tensor, rows: TargetRows, model: ExplainModel, batching: Batching) throws -> Tensor {
+        _ = try checkRows(x, rows)
         let (n, c, h, w) = try BatchRows.image(of: x, method: name)
         let (win, str, shifts) = try geometry(c: c, h: h, w: w)
         let row = c * h * w
@@ -64,11 +64,11 @@ public struct Occlusion: InputAttribution {
         }
         // Clean scores.
         var clean = [Float](repeating: 0, count: n)
-        for r in BatchRows.chunks(total: n, size: model.batchSize) {
+        for r in BatchRows.chunks(total: n, size: batching.size) {
             let t = Tensor(unchecked: BatchRows.shape(rows: r.count, like: x), floats: Array(xv[r.lowerBound * row..<r.upperBound * row]))
-            let s = try model.scores(t, images: Array(images[r]), objective: objective)
+            let s = try model.scores(t, rows: rows.slice(r))
             for (j, m) in r.enumerated() { clean[m] = s[j] }
-            model.progress?(r.upperBound, total)
+            batching.progress?(r.upperBound, total)
         }
         var acc = [Double](repeating: 0, count: x.count)
         var count = [Float](repeating: 0, count: row)
@@ -77,12 +77,12 @@ public struct Occlusion: InputAttribution {
             for k in b[0] { for y in b[1] { for i in b[2] { count[(k * h + y) * w + i] += 1 } } }
         }
         // Evaluation e is window position e / n of row e % n.
-        for r in BatchRows.chunks(total: positions * n, size: model.batchSize) {
+        for r in BatchRows.chunks(total: positions * n, size: batching.size) {
             var inp = [Float](repeating: 0, count: r.count * row)
             var imgs: [Int] = []
             for (j, e) in r.enumerated() {
                 let p = e / n, m = e % n
-                imgs.append(images[m])
+                imgs.append(rows.images[m])
                 for i in 0..<row { inp[j * row + i] = xv[m * row + i] }
                 let b = box(p)
                 for k in b[0] { for y in b[1] { for i in b[2] {
@@ -90,14 +90,14 @@ public struct Occlusion: InputAttribution {
                     inp[j * row + o] = bv[m * row + o]
                 } } }
             }
-            let s = try model.scores(Tensor(unchecked: BatchRows.shape(rows: r.count, like: x), floats: inp), images: imgs, objective: objective)
+            let s = try model.scores(Tensor(unchecked: BatchRows.shape(rows: r.count, like: x), floats: inp), rows: rows.with(images: imgs))
             for (j, e) in r.enumerated() {
                 let p = e / n, m = e % n
                 let d = Double(clean[m] - s[j])
                 let b = box(p)
                 for k in b[0] { for y in b[1] { for i in b[2] { acc[m * row + (k * h + y) * w + i] += d } } }
             }
-            model.progress?(n + r.upperBound, total)
+            batching.progress?(n + r.upperBound, total)
         }
         var out = [Float](repeating: 0, count: x.count)
         for m in 0..<n { for o in 0..<row where count[o] > 0 { out[m * row + o] = Float(acc[m * row + o] / Double(count[o])) } }

@@ -6,7 +6,7 @@ import Graph
 /// `probabilities()` (for a class target its softmax probability: the RISE notebooks wrap the model
 /// in a Softmax; other targets keep their own score); `probability: false` uses the raw score
 /// (Group-CAM's `cam/rise.py` uses logits). The masked copies are evaluated in
-/// chunks of `model.batchSize` rows with progress after each chunk. Returns [M, 1, H, W].
+/// chunks of `batching.size` rows with progress after each chunk. Returns [M, 1, H, W].
 public struct RISE: InputAttribution {
     public var name: String { "rise" }
     public var masks: Int
@@ -22,35 +22,35 @@ public struct RISE: InputAttribution {
         self.probability = probability; self.mapping = mapping
     }
 
-    public func attribute(_ x: Tensor, images: [Int], model: AttributionModel, objective: any AttributionObjective) throws -> Tensor {
-        _ = try checkRows(x, images)
+    public func attribute(_ x: Tensor, rows: TargetRows, model: ExplainModel, batching: Batching) throws -> Tensor {
+        _ = try checkRows(x, rows)
         let (n, c, h, w) = try BatchRows.image(of: x, method: name)
         let set = try RISEMasks(count: masks, cells: cells, p1: p1, height: h, width: w, seed: seed)
-        let f: any AttributionObjective = probability ? objective.probabilities() : objective
+        let f = probability ? rows.probabilities() : rows
         let hw = h * w, row = c * hw
         let xv = try x.floats()
         var acc = [Double](repeating: 0, count: n * hw)
         let total = masks * n
         // Evaluation e is mask e / n on row e % n.
-        for r in BatchRows.chunks(total: total, size: model.batchSize) {
+        for r in BatchRows.chunks(total: total, size: batching.size) {
             var cache: [Int: [Float]] = [:]
             var inp = [Float](repeating: 0, count: r.count * row)
             var imgs: [Int] = []
             for (j, e) in r.enumerated() {
                 let i = e / n, m = e % n
-                imgs.append(images[m])
+                imgs.append(rows.images[m])
                 if cache[i] == nil { cache[i] = set.mask(i) }
                 guard let mk = cache[i] else { continue }
                 for k in 0..<c { for p in 0..<hw { inp[j * row + k * hw + p] = xv[m * row + k * hw + p] * mk[p] } }
             }
-            let s = try model.scores(Tensor(unchecked: BatchRows.shape(rows: r.count, like: x), floats: inp), images: imgs, objective: f)
+            let s = try model.scores(Tensor(unchecked: BatchRows.shape(rows: r.count, like: x), floats: inp), rows: f.with(images: imgs))
             for (j, e) in r.enumerated() {
                 let i = e / n, m = e % n
                 guard let mk = cache[i] else { continue }
                 let v = Double(s[j])
                 for p in 0..<hw { acc[m * hw + p] += v * Double(mk[p]) }
             }
-            model.progress?(r.upperBound, total)
+            batching.progress?(r.upperBound, total)
         }
         let scale = 1 / (Double(masks) * p1)
         return Tensor(unchecked: [n, 1, h, w], floats: acc.map { Float($0 * scale) })

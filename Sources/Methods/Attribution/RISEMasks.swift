@@ -10,10 +10,10 @@ public struct RISEMasks: Sendable {
     let rowTaps: [(Int, Int, Float)], colTaps: [(Int, Int, Float)]  // per up-sampled coordinate
 
     public init(count: Int, cells: Int, p1: Double, height: Int, width: Int, seed: UInt64) throws {
-        guard count >= 1 else { throw AttributionError("rise", "the number of masks must be at least 1, got \(count)") }
-        guard cells >= 1 else { throw AttributionError("rise", "the grid size s must be at least 1, got \(cells)") }
-        guard p1 > 0, p1 <= 1 else { throw AttributionError("rise", "p1 must lie in (0, 1], got \(p1)") }
-        guard height >= 1, width >= 1 else { throw AttributionError("rise", "the input must be at least 1 x 1, got \(height) x \(width)") }
+        guard count >= 1 else { throw ExplainError("rise: the number of masks must be at least 1, got \(count)") }
+        guard cells >= 1 else { throw ExplainError("rise: the grid size s must be at least 1, got \(cells)") }
+        guard p1 > 0, p1 <= 1 else { throw ExplainError("rise: p1 must lie in (0, 1], got \(p1)") }
+        guard height >= 1, width >= 1 else { throw ExplainError("rise: the input must be at least 1 x 1, got \(height) x \(width)") }
         self.count = count; self.cells = cells; self.p1 = p1; self.height = height; self.width = width
         let cellH = (height + cells - 1) / cells, cellW = (width + cells - 1) / cells
         var rng = SeededRandom(seed: seed)

@@ -12,8 +12,8 @@ public struct Saliency: InputAttribution {
         self.absolute = absolute; self.mapping = mapping
     }
 
-    public func attribute(_ x: Tensor, images: [Int], model: AttributionModel, objective: any AttributionObjective) throws -> Tensor {
-        try GradientRows.map(x, images: images, model: model, objective: objective, method: name) { _, g in
+    public func attribute(_ x: Tensor, rows: TargetRows, model: ExplainModel, batching: Batching) throws -> Tensor {
+        try GradientRows.map(x, rows: rows, model: model, batching: batching, method: name) { _, g in
             absolute ? abs(g) : g
         }
     }
@@ -26,27 +26,27 @@ public struct InputXGradient: InputAttribution {
 
     public init(mapping: AttributionMapping = .captum) { self.mapping = mapping }
 
-    public func attribute(_ x: Tensor, images: [Int], model: AttributionModel, objective: any AttributionObjective) throws -> Tensor {
-        try GradientRows.map(x, images: images, model: model, objective: objective, method: name) { v, g in v * g }
+    public func attribute(_ x: Tensor, rows: TargetRows, model: ExplainModel, batching: Batching) throws -> Tensor {
+        try GradientRows.map(x, rows: rows, model: model, batching: batching, method: name) { v, g in v * g }
     }
 }
 
-/// Runs the gradient of every row in chunks of `model.batchSize` and combines each element of the
+/// Runs the gradient of every row in chunks of `batching.size` and combines each element of the
 /// input with its gradient.
 enum GradientRows {
-    static func map(_ x: Tensor, images: [Int], model: AttributionModel, objective: any AttributionObjective,
+    static func map(_ x: Tensor, rows: TargetRows, model: ExplainModel, batching: Batching,
                     method: String, _ combine: (Float, Float) -> Float) throws -> Tensor {
         let (n, row) = try BatchRows.shape(of: x, method: method)
-        guard images.count == n else { throw AttributionError(method, "\(n) input rows but \(images.count) image indices") }
+        guard rows.images.count == n else { throw ExplainError("\(method): \(n) input rows but \(rows.images.count) image indices") }
         let xv = try x.floats()
         var out = [Float](repeating: 0, count: x.count)
-        for r in BatchRows.chunks(total: n, size: model.batchSize) {
+        for r in BatchRows.chunks(total: n, size: batching.size) {
             let chunk = Tensor(unchecked: BatchRows.shape(rows: r.count, like: x), floats: Array(xv[r.lowerBound * row..<r.upperBound * row]))
-            let g = try model.gradient(chunk, images: Array(images[r]), objective: objective).gradient.floats()
-            guard g.count == chunk.count else { throw AttributionError(method, "gradient has \(g.count) elements for \(chunk.count) inputs") }
+            let g = try model.gradient(chunk, rows: rows.slice(r)).gradient.floats()
+            guard g.count == chunk.count else { throw ExplainError("\(method): gradient has \(g.count) elements for \(chunk.count) inputs") }
             let base = r.lowerBound * row
             for i in 0..<g.count { out[base + i] = combine(xv[base + i], g[i]) }
-            model.progress?(r.upperBound, n)
+            batching.progress?(r.upperBound, n)
         }
         return Tensor(unchecked: x.shape, floats: out)
     }

@@ -46,13 +46,12 @@ public struct SmoothGrad: InputAttribution {
         self.base = base; self.samples = samples; self.noise = noise; self.kind = kind; self.seed = seed
     }
 
-    public func attribute(_ x: Tensor, images: [Int], model: AttributionModel, objective: any AttributionObjective) throws -> Tensor {
-        let (n, _) = try checkRows(x, images)
-        var inner = model
-        inner.progress = nil
-        return try SmoothGrad.run(x, images: images, samples: samples, noise: noise, kind: kind, seed: seed,
-                                  samplesPerCall: max(1, model.batchSize / n), progress: model.progress) { xs, imgs in
-            try base.attribute(xs, images: imgs, model: inner, objective: objective)
+    public func attribute(_ x: Tensor, rows: TargetRows, model: ExplainModel, batching: Batching) throws -> Tensor {
+        let (n, _) = try checkRows(x, rows)
+        let inner = Batching(size: batching.size)
+        return try SmoothGrad.run(x, images: rows.images, samples: samples, noise: noise, kind: kind, seed: seed,
+                                  samplesPerCall: max(1, batching.size / n), progress: batching.progress) { xs, imgs in
+            try base.attribute(xs, rows: rows.with(images: imgs), model: model, batching: inner)
         }
     }
 
@@ -60,27 +59,27 @@ public struct SmoothGrad: InputAttribution {
     /// `samplesPerCall` samples of every row go to one call (rows ordered m · k + s as Captum's
     /// repeat_interleave); `progress` gets (samples done, samples).
     public static func run(_ x: Tensor, images: [Int], samples: Int, noise: Noise, kind: Kind = .smoothgrad,
-                           seed: UInt64 = 0, samplesPerCall: Int = 1, progress: AttributionProgress? = nil,
+                           seed: UInt64 = 0, samplesPerCall: Int = 1, progress: ProgressHandler? = nil,
                            attribute: (Tensor, [Int]) throws -> Tensor) throws -> Tensor {
         let (n, row) = try BatchRows.shape(of: x, method: "smoothgrad")
-        guard images.count == n else { throw AttributionError("smoothgrad", "\(n) input rows but \(images.count) image indices") }
-        guard samples >= 1 else { throw AttributionError("smoothgrad", "the number of samples must be at least 1, got \(samples)") }
+        guard images.count == n else { throw ExplainError("smoothgrad: \(n) input rows but \(images.count) image indices") }
+        guard samples >= 1 else { throw ExplainError("smoothgrad: the number of samples must be at least 1, got \(samples)") }
         let xv = try x.floats()
         var sigma = [Float](repeating: 0, count: n)
         var given: [Float]? = nil
         switch noise {
         case .absolute(let s):
-            guard s >= 0, s.isFinite else { throw AttributionError("smoothgrad", "the noise standard deviation must be finite and >= 0, got \(s)") }
+            guard s >= 0, s.isFinite else { throw ExplainError("smoothgrad: the noise standard deviation must be finite and >= 0, got \(s)") }
             sigma = [Float](repeating: s, count: n)
         case .relative(let level):
-            guard level >= 0, level.isFinite else { throw AttributionError("smoothgrad", "the noise level must be finite and >= 0, got \(level)") }
+            guard level >= 0, level.isFinite else { throw ExplainError("smoothgrad: the noise level must be finite and >= 0, got \(level)") }
             for m in 0..<n {
                 let r = xv[m * row..<(m + 1) * row]
                 sigma[m] = level * ((r.max() ?? 0) - (r.min() ?? 0))
             }
         case .given(let t):
             guard t.shape == [n * samples] + x.shape.dropFirst() else {
-                throw AttributionError("smoothgrad", "given noise has shape \(t.shape), expected \([n * samples] + x.shape.dropFirst())")
+                throw ExplainError("smoothgrad: given noise has shape \(t.shape), expected \([n * samples] + x.shape.dropFirst())")
             }
             given = try t.floats()
         }
@@ -105,13 +104,13 @@ public struct SmoothGrad: InputAttribution {
             }
             let a = try attribute(Tensor(unchecked: BatchRows.shape(rows: n * k, like: x), floats: inp), imgs)
             guard a.rank >= 1, a.shape[0] == n * k, a.count % (n * k) == 0 else {
-                throw AttributionError("smoothgrad", "the wrapped method returned \(a.shape) for \(n * k) rows")
+                throw ExplainError("smoothgrad: the wrapped method returned \(a.shape) for \(n * k) rows")
             }
             if sum.isEmpty {
                 outRow = a.count / (n * k); outShape = [n] + a.shape.dropFirst()
                 sum = [Double](repeating: 0, count: n * outRow); sumSq = sum
             } else if a.count / (n * k) != outRow {
-                throw AttributionError("smoothgrad", "the wrapped method returned rows of changing size")
+                throw ExplainError("smoothgrad: the wrapped method returned rows of changing size")
             }
             let av = try a.floats()
             for m in 0..<n {

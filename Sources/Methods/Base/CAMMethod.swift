@@ -32,6 +32,8 @@ public protocol CAMMethod: ExplanationMethod {
     /// The layer's map normalised to [0, 1] at the input size. Default: pytorch-grad-cam's
     /// ReLU -> minmax (δ 1e-7) -> bilinear resize (align_corners=False, as cv2.resize).
     func layerMap(_ layer: LayerValues, context: CAMContext) throws -> MapBatch
+    /// Why this method's map can come out constant (all zero), for the warning the pipeline gives.
+    var constantMapReason: String { get }
 }
 
 /// A CAM defined by one weight per channel and image: map = Σ_k w_k A_k.
@@ -48,6 +50,9 @@ extension ChannelWeightCAM {
 
 extension CAMMethod {
     public var usesGradients: Bool { true }
+    public var constantMapReason: String {
+        "the weighted sum of the channels is <= 0 everywhere (every channel weight <= 0, or the positive ones sit on zero activations)"
+    }
 
     public func layerMap(_ layer: LayerValues, context: CAMContext) throws -> MapBatch {
         let (_, h, w) = try context.request.inputSize()
@@ -59,14 +64,16 @@ extension CAMMethod {
     }
 }
 
-/// The shared CAM pipeline: resolve layers, capture, per-layer maps, aggregate.
+/// The shared CAM pipeline: resolve layers, add NCHW views of channels-last and token layers,
+/// capture, per-layer maps, aggregate, and warn about constant maps.
 public enum CAMPipeline {
     public static func run(_ method: some CAMMethod, request: ExplainRequest, model: ExplainModel) throws -> MapBatch {
         _ = try request.inputSize()
-        let layers = try LayerResolver.resolve(request.layers, model: model, output: model.outputName(for: request.target))
-        let capture = try LayerCapture.run(model: model, input: request.input, layers: layers, target: request.target,
+        let resolved = try LayerResolver.resolve(request.layers, model: model, output: model.outputName(for: request.target))
+        let (viewed, layers) = try model.withViews(of: resolved)
+        let capture = try LayerCapture.run(model: viewed, input: request.input, layers: layers, target: request.target,
                                            gradients: method.usesGradients)
-        let context = CAMContext(request: request, model: model, capture: capture)
+        let context = CAMContext(request: request, model: viewed, capture: capture)
         var maps: [MapBatch] = []
         for name in layers {
             guard let a = capture.activations[name] else { throw GraphError.missingValue(name) }
@@ -74,6 +81,15 @@ public enum CAMPipeline {
             let grad = try capture.gradients[name].map { try FeatureMap($0, name: name) }
             maps.append(try method.layerMap(LayerValues(name: name, activation: act, gradient: grad), context: context))
         }
-        return try MapBatch.aggregate(maps)
+        let out = try MapBatch.aggregate(maps)
+        if let warn = request.warn {
+            for b in 0..<out.n {
+                let m = out.map(b)
+                if let lo = m.min(), let hi = m.max(), hi - lo < 1e-12 {
+                    warn("image \(b): the map is constant (all \(lo)) at layer \(resolved.joined(separator: ", ")): \(method.constantMapReason)")
+                }
+            }
+        }
+        return out
     }
 }

@@ -15,10 +15,11 @@ public struct LayerCapture: Sendable {
     public var gradients: [String: Tensor]
 
     /// Runs the capture for `input` [N, C, H, W]. `gradients: false` runs the forward only.
+    /// A fixed-batch graph captures chunk by chunk (`ExplainModel.perChunk`).
     public static func run(model: ExplainModel, input: Tensor, layers: [String], target: Target,
                            gradients: Bool) throws -> LayerCapture {
         let output = model.outputName(for: target)
-        let walker = BackwardWalker(graph: model.graph, registry: model.registry, threads: model.threads)
+        let walker = model.walker
         var nodes: [Int] = []
         if gradients {
             nodes = walker.nodesBetween(from: Set(layers), to: [output])
@@ -28,25 +29,40 @@ public struct LayerCapture: Sendable {
         }
         let needed = walker.forwardValuesNeeded(nodes: nodes).filter { model.graph.initializers[$0] == nil && $0 != model.inputName }
         let fetch = Array(Set(needed + layers + [output]))
-        let feeds = [model.inputName: input]
-        let values = try model.run(feeds, fetch: fetch)
-        guard let out = values[output] else { throw GraphError.missingValue(output) }
-        guard out.rank >= 1, out.shape[0] == input.shape.first else {
-            throw ExplainError("target output '\(output)' has shape \(out.shape); it must be [N, ...] for an input batch of \(input.shape.first ?? 0)")
-        }
-        let targets = try target.resolve(outputs: out)
-        let (scores, seed) = try targets.seed(for: out)
-        var acts: [String: Tensor] = [:]
-        for l in layers {
-            guard let a = values[l] else { throw GraphError.missingValue(l) }
-            acts[l] = a
-        }
-        var grads: [String: Tensor] = [:]
-        if gradients {
-            grads = try walker.walk(values: values.merging(feeds) { a, _ in a }, seeds: [output: seed], read: Set(layers)) { node, def, ctx in
-                guard let vjp = def.vjp else { throw GraphError.kernel("op has no gradient (VJP) registered") }
-                return try vjp(ctx)
+        var targets: [ResolvedTarget] = [], scores: [Float] = []
+        let outKey = "\u{0}output"
+        let merged = try model.perChunk(input.shape[0]) { r in
+            let x = try model.padded(input, r)
+            let values = try model.executor.run([model.inputName: x], fetch: fetch)
+            guard let full = values[output] else { throw GraphError.missingValue(output) }
+            guard full.rank >= 1, full.shape[0] == x.shape[0] else {
+                throw ExplainError("target output '\(output)' has shape \(full.shape); it must be [N, ...] for an input batch of \(x.shape[0])")
             }
+            let out = try full.rows(0..<r.count)
+            let t = try target.resolve(outputs: out)
+            let (s, seed) = try t.seed(for: out)
+            targets += t; scores += s
+            var kept: [String: Tensor] = [outKey: out]
+            for l in layers {
+                guard let a = values[l] else { throw GraphError.missingValue(l) }
+                kept[l] = a
+            }
+            if gradients {
+                let g = try walker.walk(values: values.merging([model.inputName: x]) { a, _ in a },
+                                        seeds: [output: try model.zeroPadded(seed, like: full)], read: Set(layers)) { _, def, ctx in
+                    guard let vjp = def.vjp else { throw GraphError.kernel("op has no gradient (VJP) registered") }
+                    return try vjp(ctx)
+                }
+                for l in layers { if let v = g[l] { kept["\u{1}" + l] = v } }
+            }
+            return try model.unpadded(kept, rows: r.count)
+        }
+        guard let out = merged[outKey] else { throw GraphError.missingValue(output) }
+        var acts: [String: Tensor] = [:], grads: [String: Tensor] = [:]
+        for l in layers {
+            guard let a = merged[l] else { throw GraphError.missingValue(l) }
+            acts[l] = a
+            if gradients { grads[l] = merged["\u{1}" + l] }
         }
         return LayerCapture(outputs: out, targets: targets, scores: scores, activations: acts, gradients: grads)
     }

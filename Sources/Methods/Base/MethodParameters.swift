@@ -33,12 +33,29 @@ public struct MethodParameters: Sendable, Equatable {
         }
         return v
     }
-    /// Throws if any key is not in `known` (catches typos).
-    public func check(known: [String], method: String) throws {
-        let unknown = values.keys.filter { !known.contains($0) }.sorted()
+    /// Throws if any key is not one of `known` (catches typos) or a value is malformed.
+    public func check(known: [MethodParameter], method: String) throws {
+        let keys = known.map(\.key)
+        let unknown = values.keys.filter { !keys.contains($0) }.sorted()
         guard unknown.isEmpty else {
             throw ExplainError("method \(method) has no parameter \(unknown.joined(separator: ", "))"
-                               + (known.isEmpty ? "" : " (it reads \(known.joined(separator: ", ")))"))
+                               + (keys.isEmpty ? " (it takes none)" : " (it reads \(keys.joined(separator: ", ")))"))
         }
+        for p in known { if let v = values[p.key] { try p.validate(v, method: method) } }
+    }
+
+    /// A boolean parameter: true/false, 1/0, yes/no.
+    public func bool(_ key: String, default def: Bool) throws -> Bool {
+        guard let s = values[key] else { return def }
+        switch s.lowercased() {
+        case "true", "1", "yes": return true
+        case "false", "0", "no": return false
+        default: throw ExplainError("parameter \(key)=\(s) is not a boolean (true/false)")
+        }
+    }
+
+    /// The subset of the values whose keys are in `keys`.
+    func only(_ keys: [String]) -> MethodParameters {
+        MethodParameters(values.filter { keys.contains($0.key) })
     }
 }

@@ -1,43 +1,110 @@
 import Foundation
 
-/// Every explanation method by its stable lower-case name: the built-ins (`BuiltinMethod`) and
-/// any a user registers. The CLI's `--method` and the docs list `MethodRegistry.entries`.
+/// Every explanation method by its stable lower-case name: the built-ins (`BuiltinMethods.all`,
+/// each defined beside its method) and any a user registers. The CLI's `--method`, its help and
+/// completions, `cfcam methods` and the docs' method table all list `MethodRegistry.entries`.
 ///
-/// A user adds a method without editing the package:
+/// A user adds a method without editing the package, the way the built-ins are listed:
 ///
-///     MethodRegistry.register(name: "mycam", summary: "my CAM", kind: .layer) { _ in MyCAM() }
+///     MethodRegistry.register(MethodRegistry.Entry(name: "mycam", summary: "my CAM", kind: .layer) { _ in MyCAM() })
 ///
 /// Registering an existing name replaces it (this is how a built-in is overridden).
 public enum MethodRegistry {
     /// Whether a method reads layers (CAMs) or explains the input directly.
     public enum Kind: String, Sendable { case layer, input }
 
+    /// What a method's map holds.
+    public enum Output: String, Sendable {
+        /// [N, H, W] in [0, 1] at the input's size.
+        case map
+        /// Signed input relevance summed over channels, [N, H, W] (its sum is what LRP conserves).
+        case relevance
+        /// The raw input gradient [N, C, H, W].
+        case gradient
+
+        public var description: String {
+            switch self {
+            case .map: return "[N, H, W] in [0, 1]"
+            case .relevance: return "[N, H, W] signed relevance"
+            case .gradient: return "[N, C, H, W] gradient"
+            }
+        }
+    }
+
     public struct Entry: Sendable {
         public let name: String
         public let summary: String
         public let kind: Kind
-        /// The parameter keys the factory reads (for help texts).
-        public let parameters: [String]
+        public let output: Output
+        /// The parameters the factory reads, with types and defaults.
+        public let parameters: [MethodParameter]
+        /// Whether the method evaluates many rows (so `batchSize` and `progress` apply).
+        public let batches: Bool
+        /// Whether the method needs a similarity target (a reference image or embedding).
+        public let needsSimilarity: Bool
         public let make: @Sendable (MethodParameters) throws -> any ExplanationMethod
+
+        public init(name: String, summary: String, kind: Kind, output: Output = .map, parameters: [MethodParameter] = [],
+                    batches: Bool = false, needsSimilarity: Bool = false,
+                    make: @escaping @Sendable (MethodParameters) throws -> any ExplanationMethod) {
+            self.name = name; self.summary = summary; self.kind = kind; self.output = output
+            self.parameters = parameters; self.batches = batches; self.needsSimilarity = needsSimilarity; self.make = make
+        }
+
+        /// A method instance configured from `parameters` (unknown keys and malformed values are errors).
+        public func method(_ parameters: MethodParameters = MethodParameters()) throws -> any ExplanationMethod {
+            try parameters.check(known: self.parameters, method: name)
+            return try make(parameters)
+        }
+
+        /// Throws when the request carries something this method does not use (so nothing is
+        /// silently ignored): layers for an input method, a batch size or progress for a method
+        /// that runs one pass, or a non-similarity target for a similarity method.
+        public func checkApplicable(_ usage: RequestUsage) throws {
+            if usage.layers && kind == .input {
+                throw ExplainError("\(name) explains the input directly; it reads no layer (drop --layer)")
+            }
+            if usage.batchSize && !batches {
+                throw ExplainError("\(name) runs one forward and one backward pass; a batch size does not apply (drop --batch-size)")
+            }
+            if usage.progress && !batches {
+                throw ExplainError("\(name) runs one pass; there is no progress to report (drop --progress)")
+            }
+            if needsSimilarity && !usage.similarity {
+                throw ExplainError("\(name) explains the similarity of two embeddings: give --reference IMAGE or --reference-embedding E.npy")
+            }
+        }
+    }
+
+    /// Which request settings the user chose explicitly (`Entry.checkApplicable`).
+    public struct RequestUsage: Sendable, Equatable {
+        public var layers = false, batchSize = false, progress = false, similarity = false
+        public init(layers: Bool = false, batchSize: Bool = false, progress: Bool = false, similarity: Bool = false) {
+            self.layers = layers; self.batchSize = batchSize; self.progress = progress; self.similarity = similarity
+        }
     }
 
     private static let lock = NSLock()
     nonisolated(unsafe) private static var registered: [Entry] = []
 
     /// Adds (or replaces) a method.
-    public static func register(name: String, summary: String, kind: Kind, parameters: [String] = [],
-                                make: @escaping @Sendable (MethodParameters) throws -> any ExplanationMethod) {
-        let e = Entry(name: name, summary: summary, kind: kind, parameters: parameters, make: make)
+    public static func register(_ e: Entry) {
         lock.lock(); defer { lock.unlock() }
-        registered.removeAll { $0.name == name }
+        registered.removeAll { $0.name == e.name }
         registered.append(e)
     }
 
-    /// The built-ins (in `BuiltinMethod` order) followed by registered methods; a registered
+    /// Adds (or replaces) a method from its parts.
+    public static func register(name: String, summary: String, kind: Kind, parameters: [MethodParameter] = [],
+                                make: @escaping @Sendable (MethodParameters) throws -> any ExplanationMethod) {
+        register(Entry(name: name, summary: summary, kind: kind, parameters: parameters, make: make))
+    }
+
+    /// The built-ins (in `BuiltinMethods.all` order) followed by registered methods; a registered
     /// method with a built-in's name takes its place.
     public static var entries: [Entry] {
         lock.lock(); let extra = registered; lock.unlock()
-        var list = BuiltinMethod.allCases.map(\.entry) + InputMethod.allCases.map(\.entry)
+        var list = BuiltinMethods.all
         for e in extra {
             if let i = list.firstIndex(where: { $0.name == e.name }) { list[i] = e } else { list.append(e) }
         }
@@ -56,8 +123,6 @@ public enum MethodRegistry {
 
     /// A method instance by name, configured from `parameters` (unknown keys are errors).
     public static func method(named name: String, parameters: MethodParameters = MethodParameters()) throws -> any ExplanationMethod {
-        let e = try entry(named: name)
-        try parameters.check(known: e.parameters, method: name)
-        return try e.make(parameters)
+        try entry(named: name).method(parameters)
     }
 }

@@ -17,9 +17,10 @@ public struct ResolvedTarget: Sendable {
         self.label = label; self.classIndex = classIndex; self.isPlainClass = isPlainClass; self.evaluate = evaluate
     }
 
-    /// The raw output of class `c` among `count` outputs.
-    static func logit(_ c: Int, count: Int) -> ResolvedTarget {
+    /// The raw output of class `c` (an error when the output has no class `c`).
+    static func logit(_ c: Int, count: Int? = nil) -> ResolvedTarget {
         ResolvedTarget(label: "class \(c)", classIndex: c, isPlainClass: true) { r in
+            guard c >= 0, c < r.count else { throw ExplainError("target class \(c) is out of range 0..<\(r.count)") }
             var g = [Float](repeating: 0, count: r.count); g[c] = 1
             return (r[c], g)
         }
@@ -40,11 +41,12 @@ public struct ResolvedTarget: Sendable {
     /// Scores of every row of `outputs` (e.g. a batch of masked versions of this target's image).
     /// `probability`: for a plain class target, softmax(row)[class] instead of the raw output
     /// (other targets keep their own score).
-    public func scores(_ outputs: Tensor, probability: Bool = false) throws -> [Float] {
+    /// `probabilityOutput`: the rows are probabilities already (read as they are).
+    public func scores(_ outputs: Tensor, probability: Bool = false, probabilityOutput: Bool = false) throws -> [Float] {
         let rows = try OutputRows(outputs)
         return try (0..<rows.count).map { b in
             let r = rows.row(b)
-            if probability, isPlainClass, let c = classIndex, c < r.count { return OutputRows.softmax(r, at: c) }
+            if probability, !probabilityOutput, isPlainClass, let c = classIndex, c < r.count { return OutputRows.softmax(r, at: c) }
             return try score(r)
         }
     }
@@ -86,11 +88,17 @@ struct OutputRows {
     func row(_ b: Int) -> [Float] { Array(values[(b * width)..<((b + 1) * width)]) }
 
     /// softmax(r)[c], computed stably in double precision.
-    static func softmax(_ r: [Float], at c: Int) -> Float {
+    static func softmax(_ r: [Float], at c: Int) -> Float { softmaxScore(r, at: c).score }
+
+    /// p_c = softmax(r)[c] and d p_c / d r_j = p_c (δ_cj − p_j), in double precision.
+    static func softmaxScore(_ r: [Float], at c: Int) -> (score: Float, gradient: [Float]) {
         let m = Double(r.max() ?? 0)
-        var z: Double = 0
-        for v in r { z += exp(Double(v) - m) }
-        return Float(exp(Double(r[c]) - m) / z)
+        let e = r.map { exp(Double($0) - m) }
+        let z = e.reduce(0, +)
+        let pc = e[c] / z
+        var g = e.map { Float(-pc * $0 / z) }
+        g[c] += Float(pc)
+        return (Float(pc), g)
     }
 
     /// First index of the largest value (numpy argmax; NaN never wins).

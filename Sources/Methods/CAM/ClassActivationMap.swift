@@ -9,6 +9,8 @@ import Graph
 /// constant weight that produces the target output. Generalised to any target: w_k = Σ_j s_j W_{j,k},
 /// where s = dScore/dOutput (the one-hot of the class for class targets, e_A − e_B for a contrast).
 public struct ClassActivationMap: ChannelWeightCAM {
+    public static let entry = MethodRegistry.Entry(
+        name: "cam", summary: "CAM: weights of the linear layer after global average pooling", kind: .layer) { _ in ClassActivationMap() }
     public init() {}
     public var usesGradients: Bool { false }
 
@@ -48,7 +50,7 @@ public struct ClassActivationMap: ChannelWeightCAM {
             return graph.nodes[c[0]]
         }
         let fail = ExplainError("CAM needs '\(layer)' to feed global average pooling and then a linear layer producing '\(output)'; use gradcam (identical for such heads) otherwise")
-        guard let pool = only(layer), pool.opType == "GlobalAveragePool" || (pool.opType == "ReduceMean" && LayerResolver.isGlobalPool(pool, graph: graph)),
+        guard let pool = only(layer), pool.opType == "GlobalAveragePool" || (pool.opType == "ReduceMean" && LayerResolver.isGlobalPool(pool, graph: graph, form: .nchw)),
               var v = pool.outputs.first else { throw fail }
         var node = only(v)
         while let n = node, ["Flatten", "Reshape", "Squeeze", "Identity", "Dropout"].contains(n.opType), let o = n.outputs.first {

@@ -6,6 +6,8 @@
 /// (`get_2d_projection_with_sign_correction`): the projection is negated when |min| > |max|.
 /// pytorch-grad-cam's plain `EigenCAM` keeps whatever sign LAPACK returns.
 public struct EigenCAM: CAMMethod {
+    public static let entry = MethodRegistry.Entry(
+        name: "eigencam", summary: "Eigen-CAM: first principal component of the activations (class-agnostic)", kind: .layer) { _ in EigenCAM() }
     public init() {}
     public var usesGradients: Bool { false }
 

@@ -1,6 +1,7 @@
 /// Grad-CAM (Selvaraju et al. 2017; pytorch-grad-cam `grad_cam.py`, spec §7.2):
 /// w_k = mean_ij dScore/dA_k(i,j); map = ReLU(Σ_k w_k A_k).
 public struct GradCAM: ChannelWeightCAM {
+    public static let entry = MethodRegistry.Entry(name: "gradcam", summary: "Grad-CAM: spatially averaged gradients as channel weights", kind: .layer) { _ in GradCAM() }
     public init() {}
 
     public func channelWeights(_ layer: LayerValues, context: CAMContext) throws -> [Float] {
@@ -15,6 +16,7 @@ public struct GradCAM: ChannelWeightCAM {
 /// The denominator uses the spatial sum of A times G³ (paper / pytorch-grad-cam), not Σ(A·G³)
 /// as the Relevance-CAM repository (spec §10).
 public struct GradCAMPlusPlus: ChannelWeightCAM {
+    public static let entry = MethodRegistry.Entry(name: "gradcam++", summary: "Grad-CAM++: second-order positive-gradient weights", kind: .layer) { _ in GradCAMPlusPlus() }
     public init() {}
 
     public func channelWeights(_ layer: LayerValues, context: CAMContext) throws -> [Float] {
@@ -32,6 +34,7 @@ public struct GradCAMPlusPlus: ChannelWeightCAM {
 /// XGrad-CAM (Fu et al. 2020; pytorch-grad-cam `xgrad_cam.py`, spec §7.4):
 /// w_k = Σ_ij A_k(i,j) / (Σ_ab A_k(a,b) + 1e-7) · G_k(i,j).
 public struct XGradCAM: ChannelWeightCAM {
+    public static let entry = MethodRegistry.Entry(name: "xgradcam", summary: "XGrad-CAM: activation-normalised gradient weights", kind: .layer) { _ in XGradCAM() }
     public init() {}
 
     public func channelWeights(_ layer: LayerValues, context: CAMContext) throws -> [Float] {
@@ -44,6 +47,7 @@ public struct XGradCAM: ChannelWeightCAM {
 /// HiResCAM (Draelos & Carin 2020; pytorch-grad-cam `hirescam.py`, spec §7.6):
 /// map(i,j) = Σ_k G_k(i,j)·A_k(i,j), then the shared ReLU.
 public struct HiResCAM: CAMMethod {
+    public static let entry = MethodRegistry.Entry(name: "hirescam", summary: "HiResCAM: element-wise gradient x activation", kind: .layer) { _ in HiResCAM() }
     public init() {}
 
     public func rawMap(_ layer: LayerValues, context: CAMContext) throws -> MapBatch {
@@ -56,6 +60,7 @@ public struct HiResCAM: CAMMethod {
 /// shared aggregation (mean), as pytorch-grad-cam; the paper's tanh rescaling of shallow layers is
 /// not applied.
 public struct LayerCAM: CAMMethod {
+    public static let entry = MethodRegistry.Entry(name: "layercam", summary: "LayerCAM: element-wise positive gradient x activation", kind: .layer) { _ in LayerCAM() }
     public init() {}
 
     public func rawMap(_ layer: LayerValues, context: CAMContext) throws -> MapBatch {

@@ -14,7 +14,8 @@ import Graph
 public struct AblationCAM: ChannelWeightCAM {
     public init() {}
     public init(parameters: MethodParameters) throws {}
-    static let parameterKeys: [String] = []
+    public static let entry = MethodRegistry.Entry(
+        name: "ablationcam", summary: "Ablation-CAM: score drop when each channel is zeroed", kind: .layer, batches: true) { try AblationCAM(parameters: $0) }
 
     public var usesGradients: Bool { false }
 

@@ -5,6 +5,11 @@ import Foundation
 /// 51 x 51, σ = 50). Kernel taps: exp(−x²/(2σ²)) at x = i − size/2 (+0.5 for even sizes),
 /// normalised to sum 1; "reflect" mirrors without repeating the edge (torch's `reflect` padding).
 public struct GaussianBlur: Sendable {
+    /// The `blur-size` and `blur-sigma` parameters of the methods that blend with a blurred input.
+    static let parameters: [MethodParameter] = [
+        .int("blur-size", default: 51, "Gaussian blur kernel size (odd)"),
+        .float("blur-sigma", default: 50, "Gaussian blur standard deviation, in pixels"),
+    ]
     public let size: Int
     public let sigma: Double
     let taps: [Float]

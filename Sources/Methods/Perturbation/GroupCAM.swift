@@ -26,7 +26,16 @@ public struct GroupCAM: CAMMethod {
                       blur: GaussianBlur(size: parameters.int("blur-size", default: 51),
                                          sigma: Double(parameters.float("blur-sigma", default: 50))))
     }
-    static let parameterKeys = ["groups", "blur-size", "blur-sigma"]
+    public static let parameters: [MethodParameter] = [
+        .int("groups", default: 32, "channel groups G (contiguous chunks of ceil(K/G) channels)"),
+    ] + GaussianBlur.parameters
+    public static let entry = MethodRegistry.Entry(
+        name: "groupcam", summary: "Group-CAM: grouped Grad-CAM masks blended with a blurred input", kind: .layer,
+        parameters: parameters, batches: true) { try GroupCAM(parameters: $0) }
+
+    public var constantMapReason: String {
+        "every group's blended input scored at or below the blurred input (all weights ReLU(p(X_g) - p(blur)) = 0)"
+    }
 
     /// Σ_g α_g S_g at the layer's resolution.
     public func rawMap(_ layer: LayerValues, context: CAMContext) throws -> MapBatch {

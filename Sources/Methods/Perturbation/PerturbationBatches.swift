@@ -31,7 +31,7 @@ struct PerturbationBatches {
             let range = start..<min(count, start + batchSize)
             let feeds = try make(range)
             guard let y = try model.run(feeds, fetch: [output])[output] else { throw GraphError.missingValue(output) }
-            let s = try target.scores(y, probability: probability)
+            let s = try target.scores(y, probability: probability, probabilityOutput: model.isProbability(output))
             guard s.count == range.count else {
                 throw ExplainError("a batch of \(range.count) perturbed inputs gave \(s.count) outputs")
             }

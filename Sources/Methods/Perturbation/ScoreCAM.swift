@@ -27,9 +27,19 @@ public struct ScoreCAM: ChannelWeightCAM {
     public init(parameters: MethodParameters) throws {
         variant = try parameters.choice("variant", default: Variant.pytorchGradCAM)
     }
-    static let parameterKeys = ["variant"]
+    public static let parameters: [MethodParameter] = [
+        .choice("variant", default: Variant.pytorchGradCAM, "pytorch-grad-cam 1.5.7's computation, or the official repository's"),
+    ]
+    public static let entry = MethodRegistry.Entry(
+        name: "scorecam", summary: "Score-CAM: channel weights from scores of activation-masked inputs", kind: .layer,
+        parameters: parameters, batches: true) { try ScoreCAM(parameters: $0) }
 
     public var usesGradients: Bool { false }
+
+    public var constantMapReason: String {
+        variant == .official ? "every channel was constant or scored a class probability of 0 on its masked input"
+            : "the channel-softmax weights sum the activations to <= 0 everywhere"
+    }
 
     public func layerMap(_ layer: LayerValues, context: CAMContext) throws -> MapBatch {
         let (_, h, w) = try context.request.inputSize()

@@ -40,9 +40,20 @@ public struct CFCAM: CAMMethod {
     public init() throws { self.init(try CFCAMOptions()) }
     /// See `CFCAMOptions.init(parameters:)` for the keys.
     public init(parameters: MethodParameters) throws { self.init(try CFCAMOptions(parameters: parameters)) }
-    static let parameterKeys = CFCAMOptions.parameterKeys
+    public static let entry = MethodRegistry.Entry(
+        name: "cfcam", summary: "CF-CAM: contrastive-relevance spatial mask, then blurred-blend re-scoring per channel", kind: .layer,
+        parameters: CFCAMOptions.parameters, batches: true) { try CFCAM(parameters: $0) }
 
     public var usesGradients: Bool { options.groups != nil && options.groupWeights == .gradient }
+
+    public var constantMapReason: String {
+        switch options.score {
+        case .probMinusBlur:
+            return "every \(options.groups == nil ? "channel" : "group")'s blended input scored at or below the blurred input (all weights ReLU(p(X_u) - p(blur)) = 0)" + (options.groups != nil ? "; fewer groups or groups=0 give more units a chance" : "")
+        case .prob, .logitSoftmaxOverChannels:
+            return "every unit's mask was constant, or the weighted units sum to <= 0 everywhere"
+        }
+    }
 
     /// The units of one image: their maps S_u and relevances at the layer's resolution.
     struct Units {

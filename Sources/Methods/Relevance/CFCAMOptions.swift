@@ -81,6 +81,11 @@ public struct CFCAMOptions: Sendable {
                       blur: GaussianBlur(size: p.int("blur-size", default: 51),
                                          sigma: Double(p.float("blur-sigma", default: 50))))
     }
-    static let parameterKeys = RelevanceOptions.parameterKeys
-        + ["mask-source", "combination", "score", "groups", "group-weights", "blur-size", "blur-sigma"]
+    static let parameters: [MethodParameter] = RelevanceOptions.parameters + [
+        .choice("mask-source", default: MaskSource.actXSpatial, "what each unit's mask is made of"),
+        .choice("combination", default: Combination.act, "how the weighted units form the map"),
+        .choice("score", default: Score.probMinusBlur, "how a blended input's score becomes the unit's weight"),
+        .int("groups", default: 0, "0: every channel is a unit; G: G contiguous channel groups (G + 1 forwards per image)"),
+        .choice("group-weights", default: GroupWeights.relevance, "channel weights inside a group"),
+    ] + GaussianBlur.parameters
 }

@@ -33,7 +33,13 @@ public struct FAM: ChannelWeightCAM {
     public init(parameters p: MethodParameters) throws {
         self.init(variant: try p.choice("variant", default: Variant.f1), norm: try p.choice("norm", default: Normalisation.sum))
     }
-    static let parameterKeys = ["variant", "norm"]
+    public static let parameters: [MethodParameter] = [
+        .choice("variant", default: Variant.f1, "f1: normalised embedding products; f2: reference weights; f3: Grad-CAM of the similarity"),
+        .choice("norm", default: Normalisation.sum, "how the channel weights are normalised"),
+    ]
+    public static let entry = MethodRegistry.Entry(
+        name: "fam", summary: "FAM: channel weights from the similarity of two embeddings (models without a classifier)", kind: .layer,
+        parameters: parameters, needsSimilarity: true) { try FAM(parameters: $0) }
 
     public var usesGradients: Bool { variant == .f3 }
 

@@ -74,17 +74,22 @@ public struct RelevanceOptions: Sendable {
         self.rules = rules; self.contrast = contrast
     }
 
-    /// Reads `rules` and `contrast`.
+    /// Reads `rules` and `contrast` (`auto`: nil).
     public init(parameters p: MethodParameters) throws {
         rules = try p.values["rules"].map { try RelevanceRules(name: $0) } ?? .rcam
-        contrast = try p.values["contrast"].map { name in
+        contrast = try p.values["contrast"].flatMap { name in
+            if name == "auto" { return nil }
             guard let m = ContrastiveMode(rawValue: name) else {
-                throw ExplainError("parameter contrast=\(name): expected one of \(ContrastiveMode.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ExplainError("parameter contrast=\(name): expected auto or one of \(ContrastiveMode.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             return m
         }
     }
-    static let parameterKeys = ["rules", "contrast"]
+    static let parameters: [MethodParameter] = [
+        .choice("rules", RelevanceRules.names, default: "rcam", "the LRP rules that give the layer's relevance"),
+        .choice("contrast", ["auto"] + ContrastiveMode.allCases.map(\.rawValue), default: "auto",
+                "initial relevance: auto = clrp_rcam for class targets, the score's gradient (lrp) otherwise"),
+    ]
 }
 
 /// Relevance at layers for a batch, shared by Relevance-CAM and CF-CAM.
@@ -93,27 +98,10 @@ enum LayerRelevance {
     static func compute(model: ExplainModel, request: ExplainRequest, capture: LayerCapture, layers: Set<String>,
                         options: RelevanceOptions) throws -> [String: Tensor] {
         let (composite, canonizers) = try options.rules.make()
-        let ex = try LRPExplainer(graph: model.graph, registry: model.registry, composite: composite,
-                                  canonizers: canonizers, threads: model.threads)
         let output = model.outputName(for: request.target)
-        let feeds = [model.inputName: request.input]
-        let classes = capture.targets.map { $0.isPlainClass ? $0.classIndex : nil }
-        let mode: ContrastiveMode
-        if let m = options.contrast { mode = m } else { mode = classes.contains(nil) ? .lrp : .clrpRcam }
-        var result: [String: Tensor]
-        if mode == .lrp {
-            // The score's gradient at the output: e_t for a class, e_A − e_B for a contrast, ...
-            let values = try ex.forward(feeds: feeds, seedValues: [output], read: layers)
-            guard let out = values[output] else { throw GraphError.missingValue(output) }
-            let (_, seed) = try capture.targets.seed(for: out)
-            result = try ex.backward(values: values, seeds: [output: seed], read: layers)
-        } else {
-            let cls = classes.compactMap { $0 }
-            guard cls.count == classes.count else {
-                throw ExplainError("contrast \(mode.rawValue) needs a class target (top1 or a class index); use contrast=lrp to propagate the target's score gradient")
-            }
-            result = try Contrastive.relevance(explainer: ex, feeds: feeds, logits: output, targets: cls, mode: mode, read: layers)
-        }
+        let result = try RelevanceWalk.compute(model: model, input: request.input, targets: capture.targets, output: output,
+                                               read: layers, composite: composite, canonizers: canonizers,
+                                               contrast: options.contrast, defaultContrast: .clrpRcam)
         for l in layers {
             guard let r = result[l] else {
                 throw ExplainError("no relevance reached layer '\(l)' from '\(output)' (does the output depend on it?)")
@@ -123,17 +111,5 @@ enum LayerRelevance {
             }
         }
         return result
-    }
-}
-
-extension MethodParameters {
-    /// A boolean parameter: true/false, 1/0, yes/no.
-    func bool(_ key: String, default def: Bool) throws -> Bool {
-        guard let s = values[key] else { return def }
-        switch s.lowercased() {
-        case "true", "1", "yes": return true
-        case "false", "0", "no": return false
-        default: throw ExplainError("parameter \(key)=\(s) is not a boolean (true/false)")
-        }
     }
 }

@@ -41,7 +41,13 @@ public struct RelevanceCAM: ChannelWeightCAM {
         try self.init(relevance: RelevanceOptions(parameters: p), weighting: p.choice("weights", default: Weighting.mean),
                       reluOutput: p.bool("relu", default: false))
     }
-    static let parameterKeys = RelevanceOptions.parameterKeys + ["weights", "relu"]
+    public static let parameters: [MethodParameter] = RelevanceOptions.parameters + [
+        .choice("weights", default: Weighting.mean, "channel weight: spatial mean or sum of the relevance"),
+        .bool("relu", default: false, "apply a ReLU to the weighted sum before min-max"),
+    ]
+    public static let entry = MethodRegistry.Entry(
+        name: "relevancecam", summary: "Relevance-CAM: channel weights from (contrastive) LRP relevance at any layer", kind: .layer,
+        parameters: parameters) { try RelevanceCAM(parameters: $0) }
 
     public var usesGradients: Bool { false }
 
