@@ -18,10 +18,12 @@ enum EinsumOps {
     static func register(into r: inout OpRegistry) {
         r.register(OpDefinition(opType: "Einsum", vjp: { try einsumGrad($0) }) { ctx in
             let plan = try Plan(ctx)
-            let views = try plan.views(ctx)
-            let terms = zip(views, plan.unique).map { Term(values: $0, labels: $1) }
-            let out = try contract(terms, to: plan.output, sizes: plan.sizes, threads: ctx.threads)
-            return [Tensor(unchecked: plan.output.map { plan.sizes[$0] }, floats: out)]
+            return try plan.naming {
+                let views = try plan.views(ctx)
+                let terms = zip(views, plan.unique).map { Term(values: $0, labels: $1) }
+                let out = try contract(terms, to: plan.output, sizes: plan.sizes, threads: ctx.threads)
+                return [Tensor(unchecked: plan.output.map { plan.sizes[$0] }, floats: out)]
+            }
         })
     }
 
@@ -60,6 +62,11 @@ enum EinsumOps {
         }
 
         private func fail(_ why: String) -> GraphError { .kernel("Einsum '\(equation)': \(why)") }
+
+        /// `body`'s result; a GraphError it throws (too large a result, say) names the equation.
+        func naming<R>(_ body: () throws -> R) throws -> R {
+            do { return try body() } catch let e as GraphError { throw fail("\(e)") }
+        }
 
         /// Letters and at most one `...` of one term; the ellipsis position is nil when absent.
         private func scan(_ term: Substring) throws -> (before: [Int], after: [Int], ellipsis: Bool) {
@@ -228,7 +235,11 @@ enum EinsumOps {
         guard Grad.isFloat(ctx) else { return Grad.none(ctx) }
         let fctx = ctx.forwardContext()
         let plan = try Plan(fctx)
-        let views = try plan.views(fctx)
+        return try plan.naming { try gradients(ctx, plan, views: try plan.views(fctx)) }
+    }
+
+    /// The gradients of every wanted operand (see `einsumGrad`).
+    private static func gradients(_ ctx: BackwardContext, _ plan: Plan, views: [[Float]]) throws -> [Tensor?] {
         let g = Term(values: try Grad.output(ctx), labels: plan.output)
         var out = Grad.none(ctx)
         for k in plan.unique.indices where Grad.wants(ctx, k) {
