@@ -87,6 +87,14 @@ final class ONNXNormalizationTests: XCTestCase {
         XCTAssertEqual(try onnxInitializer(g, "reshape__shape"), .vector([Int64(4), 2]))
     }
 
+    func testTopK1AttributeBecomesInput() throws {
+        let g = try loadONNXFixture("topk_opset1.onnx")
+        let n = try onnxNode(g, "topk1")
+        XCTAssertEqual(n.inputs, ["x", "topk1__k"])
+        XCTAssertEqual(n.attributes, ["axis": .int(1)])
+        XCTAssertEqual(try onnxInitializer(g, "topk1__k"), .vector([Int64(2)]))
+    }
+
     func testOpset13IsLeftAlone() throws {
         let g = try loadONNXFixture("opset13.onnx")
         XCTAssertEqual(try onnxNode(g, "sq13").inputs, ["x", "axes"])

@@ -13,13 +13,7 @@ final class TensorErrorTests: XCTestCase {
     /// Runs `op` and asserts it throws an error whose text contains `fragment` and the node name.
     private func assertThrows(_ op: String, _ inputs: [Tensor?], attrs: [String: Attribute] = [:], outputs: Int = 1,
                               _ fragment: String, file: StaticString = #filePath, line: UInt = #line) {
-        let node = Node(name: "bad_\(op)", opType: op, inputs: inputs.indices.map { inputs[$0] == nil ? "" : "x\($0)" },
-                        outputs: (0..<outputs).map { "y\($0)" }, attributes: attrs)
-        XCTAssertThrowsError(try runNode(node, inputs), file: file, line: line) { error in
-            let text = "\(error)"
-            XCTAssertTrue(text.contains(fragment), "'\(text)' should mention '\(fragment)'", file: file, line: line)
-            XCTAssertTrue(text.contains("bad_\(op)"), "'\(text)' should name the node", file: file, line: line)
-        }
+        assertNodeThrows(op, inputs, attrs: attrs, outputs: outputs, fragment, file: file, line: line)
     }
 
     func testBroadcastMismatch() {

@@ -44,6 +44,6 @@ final class TensorFixtureTests: XCTestCase {
         let registered = Set(r.keys.map(\.opType))
         let covered = Set(file.cases.map(\.op))
         XCTAssertEqual(registered.subtracting(covered), [], "ops without a fixture case")
-        XCTAssertEqual(registered.count, 47)
+        XCTAssertEqual(registered.count, 73)
     }
 }

@@ -15,17 +15,23 @@ final class TensorGradCoverageTests: XCTestCase {
         "Constant",         // no inputs
         "Range",            // shape arithmetic (start/limit/delta are scalars, usually int64)
         "Equal",            // bool output
+        "Less", "Greater", "LessOrEqual", "GreaterOrEqual",  // bool output
+        "Not", "And", "Or", "Xor",                          // bool inputs and output
+        "ArgMax", "ArgMin",                                  // int64 positions
     ]
 
     /// The LRP role of every differentiable TensorOps op (nil: "no LRP rule", reported by node).
     static let roles: [String: LRPRole?] = {
         var r: [String: LRPRole?] = [:]
         for op in ["Relu", "LeakyRelu", "Elu", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Erf", "Gelu", "Clip",
-                   "PRelu", "Sqrt", "Exp", "Log", "Neg", "Abs", "Reciprocal"] { r[op] = .elementwise }
+                   "PRelu", "Sqrt", "Exp", "Log", "Neg", "Abs", "Reciprocal", "Softplus", "Softsign", "Mish", "Celu",
+                   "Selu", "ThresholdedRelu"] { r[op] = .elementwise }
         for op in ["Add", "Sum", "ReduceMean", "ReduceSum"] { r[op] = .sum }
         for op in ["Concat", "Split", "Slice", "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Gather",
-                   "Identity", "Dropout", "Expand", "Cast", "ReduceMax"] { r[op] = .gradient }
-        for op in ["Sub", "Mul", "Div", "Pow", "Max", "Min", "Where"] { r[op] = .some(nil) }
+                   "Identity", "Dropout", "Expand", "Cast", "ReduceMax", "Tile", "DepthToSpace", "SpaceToDepth",
+                   "TopK"] { r[op] = .gradient }
+        for op in ["Sub", "Mul", "Div", "Pow", "Max", "Min", "Where", "Mod", "Einsum", "Ceil", "Floor", "Round",
+                   "Sign"] { r[op] = .some(nil) }
         return r
     }()
 

@@ -50,6 +50,8 @@ GlobalMaxPool BatchNormalization InstanceNormalization LayerNormalization LRN Co
 Flatten Reshape Transpose Squeeze Unsqueeze Pad ReduceMean ReduceSum ReduceMax Shape Gather
 Constant ConstantOfShape Identity Dropout Cast Sqrt Pow Exp Log Neg Abs Reciprocal Resize Upsample
 Expand Where Equal Range
+Ceil Floor Round Sign Mod Less Greater LessOrEqual GreaterOrEqual Not And Or Xor ArgMax ArgMin TopK
+Tile DepthToSpace SpaceToDepth Einsum Softplus Softsign Mish Celu Selu ThresholdedRelu
 """.split())
 
 # Element types cfcam's importer maps onto its own dtypes (float32, int64, bool).

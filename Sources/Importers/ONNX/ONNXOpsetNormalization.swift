@@ -1,9 +1,9 @@
 import Graph
 
 /// Rewrites default-domain nodes from older opsets into the canonical forms of
-/// docs/canonical-ops.md: attributes that later opsets turned into inputs become initializers named
-/// `<node name>__<attr>`, Upsample becomes Resize, and opset < 13 Softmax / LogSoftmax get
-/// `legacy_coerce_2d = 1` with an explicit axis.
+/// docs/canonical-ops.md: attributes that later opsets turned into inputs (TopK's k among them)
+/// become initializers named `<node name>__<attr>`, Upsample becomes Resize, and opset < 13
+/// Softmax / LogSoftmax get `legacy_coerce_2d = 1` with an explicit axis.
 struct ONNXOpsetNormalizer {
     /// Value names in use; new initializer names avoid them.
     var usedNames: Set<String>
@@ -69,6 +69,13 @@ struct ONNXOpsetNormalizer {
         case "Dropout" where opset < 12:
             for old in ["is_test", "consumed_inputs", "seed"] { n.attributes[old] = nil }
             if let ratio: Float = try take(&n, "ratio") { setInput(&n, 1, .scalar(ratio), attr: "ratio") }
+        case "TopK" where opset < 10:
+            // TopK-1: k is an attribute; later opsets take K as a 1-D int64 input.
+            let k: Int? = try take(&n, "k")
+            guard let k else { throw GraphError.attribute("TopK (opset \(opset)) needs a 'k' attribute") }
+            setInput(&n, 1, vector([k]), attr: "k")
+        case "Tile" where opset < 6:
+            throw GraphError.attribute("Tile (opset \(opset)) takes 'tiles' and 'axis' inputs; only the opset >= 6 form (repeats) is supported")
         case "Cast" where opset < 6:
             if case .string(let s)? = n.attributes["to"] { n.attributes["to"] = .int(try ONNXOpsetNormalizer.castCode(s)) }
         default:

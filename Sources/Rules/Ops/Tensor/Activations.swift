@@ -5,8 +5,9 @@ import Darwin
 #endif
 import Graph
 
-/// Pointwise activations: Relu, LeakyRelu, Elu, Sigmoid, HardSigmoid, HardSwish, Tanh, Erf, Gelu,
-/// Clip, and PRelu (slope broadcast to the input's shape).
+/// Pointwise activations: Relu, LeakyRelu, Elu, Celu, Selu, ThresholdedRelu, Sigmoid, HardSigmoid,
+/// HardSwish, Tanh, Erf, Gelu, Softplus, Softsign, Mish, Clip, and PRelu (slope broadcast to the
+/// input's shape).
 enum ActivationOps {
     /// max(x, 0) in place (NaN stays NaN): Relu's in-place form, and Conv's fused ReLU where its
     /// kernel has no epilogue for it.
@@ -72,6 +73,37 @@ enum ActivationOps {
             default: throw GraphError.attribute("approximate must be 'none' or 'tanh', got '\(approx)'")
             }
         })
+        // Celu'(0) = 1, Selu'(0) = gamma·alpha and ThresholdedRelu'(alpha) = 0, as PyTorch's
+        // celu, selu and threshold define them.
+        r.register(OpDefinition(opType: "Celu", vjp: { ctx in
+            let alpha: Float = try ctx.attr("alpha", default: 1)
+            return try Grad.pointwise(ctx) { x, _ in x > 0 ? 1 : expf(x / alpha) }
+        }, lrp: .elementwise) { ctx in
+            let alpha: Float = try ctx.attr("alpha", default: 1)
+            return [try UnaryOps.float(ctx) { $0 > 0 ? $0 : alpha * expm1f($0 / alpha) }]
+        })
+        r.register(OpDefinition(opType: "Selu", vjp: { ctx in
+            let (alpha, gamma) = try seluParameters(ctx.node)
+            return try Grad.pointwise(ctx) { x, _ in x > 0 ? gamma : gamma * alpha * expf(x) }
+        }, lrp: .elementwise) { ctx in
+            let (alpha, gamma) = try seluParameters(ctx.node)
+            return [try UnaryOps.float(ctx) { $0 > 0 ? gamma * $0 : gamma * alpha * expm1f($0) }]
+        })
+        r.register(OpDefinition(opType: "ThresholdedRelu", vjp: { ctx in
+            let alpha: Float = try ctx.attr("alpha", default: 1)
+            return try Grad.pointwise(ctx) { x, _ in x > alpha ? 1 : 0 }
+        }, lrp: .elementwise) { ctx in
+            let alpha: Float = try ctx.attr("alpha", default: 1)
+            return [try UnaryOps.float(ctx) { $0 > alpha ? $0 : 0 }]
+        })
+        r.register(OpDefinition(opType: "Softplus", vjp: { ctx in try Grad.pointwise(ctx) { x, _ in sigmoid(x) } },
+                                lrp: .elementwise) { ctx in [try UnaryOps.float(ctx, softplus)] })
+        r.register(OpDefinition(opType: "Softsign", vjp: { ctx in
+            try Grad.pointwise(ctx) { x, _ in let d = 1 + Swift.abs(x); return 1 / (d * d) }
+        }, lrp: .elementwise) { ctx in [try UnaryOps.float(ctx) { $0 / (1 + Swift.abs($0)) }] })
+        r.register(OpDefinition(opType: "Mish", vjp: { ctx in try Grad.pointwise(ctx, mishGrad) }, lrp: .elementwise) { ctx in
+            [try UnaryOps.float(ctx) { $0 * tanhf(softplus($0)) }]
+        })
         r.register(OpDefinition(opType: "Clip", vjp: { try clipGrad($0) }, lrp: .elementwise) { ctx in [try clip(ctx)] })
         // PRelu'(0) = slope for x (and 0 for the slope), like PyTorch.
         r.register(OpDefinition(opType: "PRelu", vjp: { try preluGrad($0) }, lrp: .elementwise) { ctx in
@@ -92,6 +124,21 @@ enum ActivationOps {
         if x >= 0 { return 1 / (1 + expf(-x)) }
         let e = expf(x)
         return e / (1 + e)
+    }
+
+    /// ln(1 + eˣ) without overflow for large x or underflow to 0 for very negative x.
+    @inline(__always)
+    static func softplus(_ x: Float) -> Float { x > 0 ? x + log1pf(expf(-x)) : log1pf(expf(x)) }
+
+    /// d/dx of Mish x·tanh(softplus(x)): tanh(sp) + x·σ(x)·(1 - tanh²(sp)).
+    static func mishGrad(_ x: Float, _: Float) -> Float {
+        let t = tanhf(softplus(x))
+        return t + x * sigmoid(x) * (1 - t * t)
+    }
+
+    /// Selu's alpha and gamma (defaults: the self-normalising constants).
+    static func seluParameters(_ node: Node) throws -> (alpha: Float, gamma: Float) {
+        (try node.attr("alpha", default: 1.67326319217681884765625), try node.attr("gamma", default: 1.05070102214813232421875))
     }
 
     /// Exact GELU: x/2 · (1 + erf(x/√2)).

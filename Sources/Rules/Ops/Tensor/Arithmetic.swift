@@ -5,7 +5,7 @@ import Darwin
 #endif
 import Graph
 
-/// Broadcasting arithmetic: Add, Sub, Mul, Div, Pow, and the variadic Sum, Max, Min.
+/// Broadcasting arithmetic: Add, Sub, Mul, Div, Mod, Pow, and the variadic Sum, Max, Min.
 /// float32 and int64 (int64 wraps on overflow; Div truncates toward zero like C, as onnxruntime).
 enum ArithmeticOps {
     static func register(into r: inout OpRegistry) {
@@ -32,6 +32,7 @@ enum ArithmeticOps {
             return [try numeric(ctx, a, b, float: { $0 / $1 },
                                 int: { $0.dividedReportingOverflow(by: $1).partialValue })]
         })
+        r.register(OpDefinition(opType: "Mod", vjp: { try modGrad($0) }) { ctx in [try mod(ctx)] })
         r.register(OpDefinition(opType: "Pow", vjp: { try powGrad($0) }) { ctx in [try power(ctx)] })
         r.register(OpDefinition(opType: "Sum", vjp: { try sumGrad($0) }, lrp: .sum) { ctx in
             [try fold(ctx, float: { $0 + $1 }, int: { $0 &+ $1 })]
@@ -93,6 +94,36 @@ enum ArithmeticOps {
         }
     }
 
+    /// Mod(a, b; fmod): fmod = 0 takes the sign of the divisor (Python's `%`, NumPy's `mod`),
+    /// fmod = 1 the sign of the dividend (C's `fmod`), for float32 and int64 alike. A float
+    /// divisor of 0 gives NaN; an integer divisor of 0 throws, as integer Div does.
+    static func mod(_ ctx: OpContext) throws -> Tensor {
+        let a = try ctx.input(0), b = try ctx.input(1)
+        let fmod: Int = try ctx.attr("fmod", default: 0)
+        guard fmod == 0 || fmod == 1 else { throw GraphError.attribute("Mod 'fmod' must be 0 or 1, got \(fmod)") }
+        if case .int64(let d) = b.storage, d.contains(0) {
+            throw GraphError.kernel("integer modulo by zero")
+        }
+        if fmod == 1 {
+            return try numeric(ctx, a, b, float: { fmodf($0, $1) },
+                               int: { $0.remainderReportingOverflow(dividingBy: $1).partialValue })
+        }
+        return try numeric(ctx, a, b, float: floorMod, int: { x, y in
+            let r = x.remainderReportingOverflow(dividingBy: y).partialValue
+            return r != 0 && (r < 0) != (y < 0) ? r &+ y : r
+        })
+    }
+
+    /// The float remainder with the divisor's sign (NumPy's `mod`): a zero result takes the
+    /// divisor's sign, and a finite dividend over an infinite divisor of the other sign gives
+    /// that infinity.
+    @inline(__always)
+    static func floorMod(_ x: Float, _ y: Float) -> Float {
+        let r = fmodf(x, y)
+        if r == 0 { return Float(signOf: y, magnitudeOf: 0) }
+        return (r < 0) != (y < 0) ? r + y : r
+    }
+
     /// `d` truncated toward zero; 0 for NaN and values outside the int64 range.
     @inline(__always)
     static func truncatedInt(_ d: Double) -> Int64 {
@@ -152,6 +183,13 @@ extension ArithmeticOps {
     /// d(a / b) = (1 / b, -a / b²), as PyTorch computes them.
     static func divGrad(_ ctx: BackwardContext) throws -> [Tensor?] {
         try binaryGrad(ctx, { _, b in 1 / b }, { a, b in -a / (b * b) })
+    }
+
+    /// Mod as PyTorch differentiates `remainder` (fmod = 0) and `fmod` (fmod = 1): the dividend
+    /// gets the gradient unchanged, the divisor -floor(a / b) resp. -trunc(a / b) times it.
+    static func modGrad(_ ctx: BackwardContext) throws -> [Tensor?] {
+        let trunc: Int = try ctx.attr("fmod", default: 0)
+        return try binaryGrad(ctx, { _, _ in 1 }, { a, b in -(a / b).rounded(trunc == 1 ? .towardZero : .down) })
     }
 
     /// Pow as PyTorch differentiates it: base e·x^(e-1), 0 where e = 0; exponent x^e·ln x, 0 where

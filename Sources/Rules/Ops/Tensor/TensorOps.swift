@@ -12,5 +12,8 @@ public enum TensorOps {
         GatherOps.register,
         GeneratorOps.register,
         ReduceOps.register,
+        RankingOps.register,
+        RearrangeOps.register,
+        EinsumOps.register,
     ]
 }

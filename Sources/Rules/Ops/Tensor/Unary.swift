@@ -5,8 +5,8 @@ import Darwin
 #endif
 import Graph
 
-/// Pointwise math (Sqrt, Exp, Log, Neg, Abs, Reciprocal), Identity, Dropout (inference form) and
-/// Cast, plus the unary helpers the activation kernels share.
+/// Pointwise math (Sqrt, Exp, Log, Neg, Abs, Reciprocal), rounding (Ceil, Floor, Round, Sign),
+/// Identity, Dropout (inference form) and Cast, plus the unary helpers the activation kernels share.
 enum UnaryOps {
     static func register(into r: inout OpRegistry) {
         // Derivatives as PyTorch computes them (from the output where it does): Sqrt'(0) = inf,
@@ -24,6 +24,14 @@ enum UnaryOps {
         })
         r.register(OpDefinition(opType: "Abs", vjp: grad { x, _ in x > 0 ? 1 : (x < 0 ? -1 : 0) }, lrp: .elementwise) { ctx in
             [try numeric(ctx, float: { Swift.abs($0) }, int: { $0 < 0 ? 0 &- $0 : $0 })]
+        })
+        // Rounding is piecewise constant: a zero gradient everywhere, as PyTorch defines it.
+        // Round halves go to the even neighbour (2.5 -> 2, -1.5 -> -2); NaN stays NaN throughout.
+        r.register(OpDefinition(opType: "Ceil", vjp: flat) { ctx in [try float(ctx) { $0.rounded(.up) }] })
+        r.register(OpDefinition(opType: "Floor", vjp: flat) { ctx in [try float(ctx) { $0.rounded(.down) }] })
+        r.register(OpDefinition(opType: "Round", vjp: flat) { ctx in [try float(ctx) { $0.rounded(.toNearestOrEven) }] })
+        r.register(OpDefinition(opType: "Sign", vjp: flat) { ctx in
+            [try numeric(ctx, float: { $0 > 0 ? 1 : ($0 < 0 ? -1 : $0) }, int: { $0.signum() })]
         })
         r.register(OpDefinition(opType: "Identity", vjp: { try Grad.passThrough($0) }, lrp: .gradient) { ctx in [try ctx.input(0)] })
         r.register(OpDefinition(opType: "Dropout", vjp: { try Grad.passThrough($0) }, lrp: .gradient) { ctx in
@@ -52,6 +60,9 @@ enum UnaryOps {
     static func grad(_ d: @escaping @Sendable (Float, Float) -> Float) -> OpDefinition.VJP {
         { ctx in try Grad.pointwise(ctx, d) }
     }
+
+    /// The VJP of a piecewise constant op: zero for input 0.
+    static let flat: OpDefinition.VJP = grad { _, _ in 0 }
 
     /// `f` applied to every element of float32 input 0.
     @inline(__always)
