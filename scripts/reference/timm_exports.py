@@ -56,12 +56,34 @@ import os
 import sys
 import time
 
-import numpy as np
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "fixtures", "cam"))
+import stamps  # noqa: E402
+
+SOURCES = [os.path.abspath(__file__), os.path.join(ROOT, "fixtures", "cam", "generate.py"),
+           os.path.join(HERE, "stamps.py")]
+DEFAULT_OUT = os.path.join(ROOT, "fixtures", "cache", "timm")
+DEFAULT_MANIFEST = os.path.join(ROOT, "fixtures", "timm", "manifest.json")
+
+
+def quick_exit_when_current():
+    """A plain run whose stamp matches and whose manifest's files all exist ends here, before torch loads."""
+    if len(sys.argv) > 1 or not os.path.exists(DEFAULT_MANIFEST):
+        return
+    with open(DEFAULT_MANIFEST) as f:
+        models = json.load(f)["models"]
+    wanted = [os.path.join(ROOT, "fixtures", m[k]) for m in models for k in ("onnx", "io", "io_b1", "cam", "lrp") if m[k]]
+    if stamps.up_to_date(os.path.join(DEFAULT_OUT, "timm.stamp"), stamps.files_hash(SOURCES), wanted):
+        print(f"timm_exports: {len(models)} models up to date ({DEFAULT_OUT})")
+        sys.exit(0)
+
+
+if __name__ == "__main__":
+    quick_exit_when_current()
+
+import numpy as np  # noqa: E402
 import tvshim  # noqa: E402,F401  (must precede torchvision, which timm imports)
 import generate as camgen  # noqa: E402  (pytorch-grad-cam import with its optional deps stubbed)
 import onnx  # noqa: E402
@@ -290,14 +312,7 @@ def lrp_reference(name, model, onnx_path, x):
 
 
 def generator_hash():
-    h = hashlib.sha256()
-    for path in (os.path.abspath(__file__), os.path.join(ROOT, "fixtures", "cam", "generate.py")):
-        with open(path, "rb") as f:
-            h.update(f.read())
-    for v in (torch.__version__, timm.__version__, onnx.__version__, ort.__version__, np.__version__,
-              version("grad-cam"), version("zennit")):
-        h.update(v.encode())
-    return h.hexdigest()[:16]
+    return stamps.files_hash(SOURCES)
 
 
 def files(name, out_rel):
@@ -366,8 +381,8 @@ def generate(name, out_dir, out_rel):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", default=os.path.join(ROOT, "fixtures", "cache", "timm"))
-    ap.add_argument("--manifest", default=os.path.join(ROOT, "fixtures", "timm", "manifest.json"))
+    ap.add_argument("--out", default=DEFAULT_OUT)
+    ap.add_argument("--manifest", default=DEFAULT_MANIFEST)
     ap.add_argument("--only", help="comma-separated model names")
     ap.add_argument("--force", action="store_true")
     args = ap.parse_args(argv)
