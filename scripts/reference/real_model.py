@@ -27,8 +27,8 @@ Exported with the legacy TorchScript exporter at opset 17 with a FIXED input [1,
                                       ClassifierOutputTarget(top-1): case "gradcam" = chelsea
                                       alone [1, 224, 224], case "gradcam.batch2" = chelsea and
                                       coffee as one batch [2, 224, 224] (torch runs the batch;
-                                      the ONNX model takes one image at a time); format as in
-                                      timm_exports.py
+                                      the ONNX model takes one image at a time), "input" that
+                                      batch [2, 3, 224, 224]; format as in timm_exports.py
   real.stamp                          generator hash; when it matches and the files exist,
                                       nothing is redone
 and rewrites the committed manifest fixtures/real/manifest.json when its content changes.
@@ -164,7 +164,7 @@ def main(argv=None):
     tx.camgen.check_value(onnx_path, value, model, CAM_MODULE, photos[PHOTOS[0]])
     batch = np.concatenate([photos[p] for p in PHOTOS])
     targets = np.array([top5[p][0]["class"] for p in PHOTOS], dtype=np.int64)
-    cam = {"targets": targets}
+    cam = {"input": batch, "targets": targets}
     for case, x, t in [("gradcam", batch[:1], targets[:1]), ("gradcam.batch2", batch, targets)]:
         m = tx.grad_cam(model, CAM_MODULE, x, t)
         cam[f"{case}.map"] = tx.quantised(m)

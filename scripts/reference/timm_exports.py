@@ -27,9 +27,9 @@ Files, in --out (default fixtures/cache/timm):
                       every graph output by name, from onnxruntime
   <name>.b1.io.npz    batch 1: the first image, outputs from onnxruntime at batch 1
   <name>.cam.npz      pytorch-grad-cam 1.5.7 GradCAM, ClassifierOutputTarget(top-1 of each image),
-                      on the batch-2 input (the fixed-batch model: the same two images; the
-                      reference does not depend on how the ONNX batch is declared). Cases as in
-                      fixtures/cam/generate.py: "<case>.map" (uint16, round(map * 65535)),
+                      on the batch-2 input "input" (the fixed-batch model: the same two images;
+                      the reference does not depend on how the ONNX batch is declared). Cases as
+                      in fixtures/cam/generate.py: "<case>.map" (uint16, round(map * 65535)),
                       "<case>.layers" / "<case>.method" (uint8 text), "targets" (top-1, int64),
                       "margin" (top-1 minus top-2 logit per image). Case "gradcam" is the
                       manifest's cam_layer; convnext_atto adds "gradcam.nhwc" on a channels-last
@@ -223,7 +223,7 @@ def cam_reference(name, model, onnx_path, x):
     order = np.argsort(-logits, axis=1)
     top = order[:, 0]
     margin = logits[np.arange(len(x)), top] - logits[np.arange(len(x)), order[:, 1]]
-    out = {"targets": top.astype(np.int64), "margin": margin.astype(np.float32)}
+    out = {"input": x, "targets": top.astype(np.int64), "margin": margin.astype(np.float32)}
     cases = [("gradcam", spec["cam_layer"], "token" if spec.get("token_grid") else "NCHW")]
     cases += spec.get("extra_cams", [])
     values = {}
