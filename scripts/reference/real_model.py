@@ -50,7 +50,7 @@ import stamps  # noqa: E402
 NAME = "efficientnet_lite0"
 PHOTOS = ["chelsea", "coffee"]
 SOURCES = ([os.path.abspath(__file__), os.path.join(HERE, "timm_exports.py"), os.path.join(HERE, "stamps.py"),
-            os.path.join(ROOT, "fixtures", "cam", "generate.py")] +
+            os.path.join(HERE, "zennit_refs.py"), os.path.join(ROOT, "fixtures", "cam", "generate.py")] +
            [os.path.join(ROOT, "fixtures", "photos", f"{p}.png") for p in PHOTOS])
 DEFAULT_OUT = os.path.join(ROOT, "fixtures", "cache", "real")
 OUTPUTS = ([f"{NAME}.onnx", "top5.json", f"{NAME}.cam.npz"] + [f"{p}.npy" for p in PHOTOS] +

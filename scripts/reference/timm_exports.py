@@ -63,7 +63,7 @@ sys.path.insert(0, os.path.join(ROOT, "fixtures", "cam"))
 import stamps  # noqa: E402
 
 SOURCES = [os.path.abspath(__file__), os.path.join(ROOT, "fixtures", "cam", "generate.py"),
-           os.path.join(HERE, "stamps.py")]
+           os.path.join(HERE, "zennit_refs.py"), os.path.join(HERE, "stamps.py")]
 DEFAULT_OUT = os.path.join(ROOT, "fixtures", "cache", "timm")
 DEFAULT_MANIFEST = os.path.join(ROOT, "fixtures", "timm", "manifest.json")
 
@@ -86,6 +86,7 @@ if __name__ == "__main__":
 import numpy as np  # noqa: E402
 import tvshim  # noqa: E402,F401  (must precede torchvision, which timm imports)
 import generate as camgen  # noqa: E402  (pytorch-grad-cam import with its optional deps stubbed)
+import zennit_refs  # noqa: E402  (LRP presets, box bounds, relevance read-out)
 import onnx  # noqa: E402
 import onnxruntime as ort  # noqa: E402
 import timm  # noqa: E402
@@ -122,9 +123,6 @@ MODELS = {
                              covers="the vit_p16_96 weights with a fixed batch of 1"),
 }
 LRP_PRESETS = ["epsilon-plus-flat", "epsilon-gamma-box"]
-# ImageNet-normalised bounds of [0, 1] pixels (the box of epsilon-gamma-box).
-LOW = [-2.117904, -2.035714, -1.804444]
-HIGH = [2.248908, 2.428571, 2.640000]
 
 
 def model_seed(name):
@@ -270,42 +268,22 @@ class TimmBasicBlockCanonizer:
 
 
 def lrp_reference(name, model, onnx_path, x):
+    """zennit_refs.py's presets and relevance read-out, on the float64 copy of the model."""
     from zennit.canonizers import SequentialMergeBatchNorm
-    from zennit.composites import EpsilonGammaBox, EpsilonPlusFlat
 
-    spec = MODELS[name]
-    mid = spec["lrp_mid"]
+    mid = MODELS[name]["lrp_mid"]
     model64 = build(name).double()
     x64 = torch.from_numpy(x).double()
     with torch.no_grad():
         top = model64(x64).argmax(1)
     seed = torch.zeros(len(x), 1000, dtype=torch.float64)
     seed[torch.arange(len(x)), top] = 1
-    low = torch.tensor(LOW, dtype=torch.float64).view(1, 3, 1, 1).expand_as(x64)
-    high = torch.tensor(HIGH, dtype=torch.float64).view(1, 3, 1, 1).expand_as(x64)
-    composites = {
-        "epsilon-plus-flat": lambda c: EpsilonPlusFlat(canonizers=c),
-        "epsilon-gamma-box": lambda c: EpsilonGammaBox(low=low, high=high, canonizers=c),
-    }
     out = {"input": x, "seed": seed.float().numpy()}
     for preset in LRP_PRESETS:
-        composite = composites[preset]([SequentialMergeBatchNorm(), TimmBasicBlockCanonizer.make()])
-        xin = x64.clone().requires_grad_()
-        store = {}
-
-        def keep(module, inputs, output):
-            output.retain_grad()
-            store["mid"] = output
-
-        with composite.context(model64) as hooked:
-            handle = camgen.module(hooked, mid).register_forward_hook(keep)
-            y = hooked(xin)
-            torch.autograd.backward(y, seed)
-            handle.remove()
-        out[f"{preset}.input"] = xin.grad.detach().float().numpy()
-        out[f"{preset}.mid"] = store["mid"].grad.detach().float().numpy()
-        r = out[f"{preset}.input"]
-        print(f"  {name} lrp {preset}: input relevance sum {r.sum():.4g}, max|.| {np.abs(r).max():.3g}", flush=True)
+        composite = zennit_refs.presets()[preset]([SequentialMergeBatchNorm(), TimmBasicBlockCanonizer.make()])
+        r_in, r_mid = zennit_refs.relevance(model64, x64, seed, composite, camgen.module(model64, mid))
+        out[f"{preset}.input"], out[f"{preset}.mid"] = r_in, r_mid
+        print(f"  {name} lrp {preset}: input relevance sum {r_in.sum():.4g}, max|.| {np.abs(r_in).max():.3g}", flush=True)
     value = onnx_value(onnx_path, mid)
     camgen.check_value(onnx_path, value, model, mid, x)
     return out, value
@@ -334,7 +312,7 @@ def manifest_entry(name, out_rel, cams, lrp_value):
         "cam_module": spec["cam_layer"], "token_grid": spec.get("token_grid"),
         "cams": [{"case": c, "module": v["layer"], "layer": v["value"], "layout": v["layout"]} for c, v in cams.items()],
         "lrp": f["lrp"], "lrp_mid": lrp_value, "lrp_presets": LRP_PRESETS if f["lrp"] else None,
-        "lrp_box": {"low": LOW, "high": HIGH} if f["lrp"] else None,
+        "lrp_box": {"low": zennit_refs.LOW, "high": zennit_refs.HIGH} if f["lrp"] else None,
         "timm_model": "VisionTransformer" if spec["create"] == "vit" else spec["create"], "timm_kwargs": spec["kwargs"],
         "seed": model_seed(spec.get("same_as", name)), "input_seed": INPUT_SEED, "opset": OPSET,
         "covers": spec["covers"], "generated_by": GENERATED_BY,
@@ -396,9 +374,12 @@ def main(argv=None):
     os.makedirs(out_dir, exist_ok=True)
     stamp_path, report_path = os.path.join(out_dir, "timm.stamp"), os.path.join(out_dir, "report.json")
     ghash = generator_hash()
-    fresh = (not args.force and os.path.exists(stamp_path) and open(stamp_path).read().strip() == ghash
-             and os.path.exists(report_path))
-    reports = json.load(open(report_path))["models"] if fresh else {}
+    # Models this same generator made in an earlier run (complete or --only) are kept.
+    reports = {}
+    if not args.force and os.path.exists(report_path):
+        with open(report_path) as fh:
+            previous = json.load(fh)
+        reports = previous["models"] if previous.get("generator") == ghash else {}
     entries = {}
     if os.path.exists(args.manifest):
         entries = {e["name"]: e for e in json.load(open(args.manifest))["models"]}
@@ -406,15 +387,17 @@ def main(argv=None):
     done = 0
     for name in names:
         wanted = [v for v in files(name, out_rel).values() if v]
-        if fresh and name in reports and name in entries and all(
+        if name in reports and name in entries and all(
                 os.path.exists(os.path.join(ROOT, "fixtures", p)) for p in wanted):
             continue
         entries[name], reports[name] = generate(name, out_dir, out_rel)
         done += 1
         with open(report_path, "w") as fh:
             json.dump({"generator": ghash, "models": reports}, fh, indent=1)
-        with open(stamp_path, "w") as fh:
-            fh.write(ghash + "\n")
+        # The stamp says "everything is from this generator": written once every model is.
+        if set(reports) >= set(MODELS):
+            with open(stamp_path, "w") as fh:
+                fh.write(ghash + "\n")
     manifest = {"generated_by": GENERATED_BY, "timm": TIMM_VERSION, "grad_cam": version("grad-cam"),
                 "zennit": version("zennit"), "torch": torch.__version__, "onnxruntime": ort.__version__,
                 "models": [entries[n] for n in MODELS if n in entries]}
