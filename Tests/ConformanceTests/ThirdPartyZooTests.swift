@@ -7,12 +7,13 @@ import XCTest
 
 /// Third-party models through cfcam's importer and executor, against onnxruntime: timm
 /// architectures with seeded weights (fixtures/timm/manifest.json: squeeze-excite + SiLU + TF same
-/// padding, ConvNeXt LayerNorm, a plain ResNet, a DeiT-style ViT and its fixed-batch export) and
+/// padding, ConvNeXt LayerNorm, a plain ResNet, a DeiT-style ViT, both also exported with a fixed
+/// batch of 1) and
 /// a trained EfficientNet-Lite0 exported with a fixed batch of 1 (fixtures/real/manifest.json).
 /// Every graph output within max |diff| <= 1e-4 x max |reference|, at batch 2 and batch 1
 /// (fixed-batch models at 1 only).
 final class ThirdPartyZooTests: XCTestCase {
-    static let timmModels = ["tf_efficientnet_b0", "convnext_atto", "resnet10t", "vit_p16_96", "vit_p16_96_fixed"]
+    static let timmModels = ["tf_efficientnet_b0", "convnext_atto", "resnet10t", "resnet10t_fixed", "vit_p16_96", "vit_p16_96_fixed"]
 
     /// Runs `io`'s inputs through the model and compares every graph output; returns the worst
     /// max |diff| / max |reference| over the outputs, and the outputs.
@@ -60,6 +61,7 @@ final class ThirdPartyZooTests: XCTestCase {
     func testTfEfficientNetB0() throws { try checkTimm("tf_efficientnet_b0") }
     func testConvNeXtAtto() throws { try checkTimm("convnext_atto") }
     func testResNet10t() throws { try checkTimm("resnet10t") }
+    func testResNet10tFixedBatch() throws { try checkTimm("resnet10t_fixed") }
     func testViT() throws { try checkTimm("vit_p16_96") }
     func testViTFixedBatch() throws { try checkTimm("vit_p16_96_fixed") }
 

@@ -11,13 +11,13 @@ import XCTest
 /// timm's tf_efficientnet_b0 (`bn2`), convnext_atto (`stages.3`, and the channels-last LayerNorm
 /// output [N, H, W, C] of its last block), resnet10t (`layer4`), a DeiT-style ViT at its last
 /// block's `norm1` (token map [N, 1 + 6 x 6, C]; the reference drops the class token and reshapes
-/// the patch tokens to 6 x 6, pytorch-grad-cam's documented recipe), the same ViT exported with a
-/// fixed batch of 1, and the trained EfficientNet-Lite0 (fixed batch 1) at its last conv feature
+/// the patch tokens to 6 x 6, pytorch-grad-cam's documented recipe), resnet10t and the ViT
+/// exported with a fixed batch of 1, and the trained EfficientNet-Lite0 (fixed batch 1) at its last conv feature
 /// map on two photos. Per map Pearson >= 0.9999 and max |diff| <= 1e-3 (maps in [0, 1]).
 /// Also Zennit's LRP (epsilon-plus-flat, epsilon-gamma-box) on resnet10t.
 ///
 /// A fixed-batch model takes one image per forward; a request of two images must still give
-/// both maps (`testViTFixedBatchTwoImages`, `testRealEfficientNetLite0TwoPhotos`).
+/// both maps (`test*FixedBatchTwoImages`, `testRealEfficientNetLite0TwoPhotos`).
 /// References: scripts/reference/timm_exports.py and real_model.py (scripts/test.sh).
 final class TimmCAMReferenceTests: XCTestCase {
     static let minPearson = 0.9999
@@ -80,26 +80,32 @@ final class TimmCAMReferenceTests: XCTestCase {
     /// Token map [N, 37, 96] at the last block's norm1.
     func testViTTokenMap() throws { try checkTimm("vit_p16_96", layout: "token") }
 
-    func fixedViT() throws -> (ExplainModel, Tensor, CAMReference, String) {
-        let m = try ThirdPartyModels.model("timm", "vit_p16_96_fixed")
+    /// A fixed-batch timm model, its batch-2 reference input, reference and layer.
+    func fixedModel(_ name: String) throws -> (ExplainModel, Tensor, CAMReference, String) {
+        let m = try ThirdPartyModels.model("timm", name)
         try ThirdPartyModels.requireGenerated(m)
         XCTAssertTrue(m.fixedBatch)
         let ref = try XCTUnwrap(try CAMReference(try XCTUnwrap(m.cam)))
         return (try explainModel(m), try XCTUnwrap(ref.arrays["input"]), ref, try XCTUnwrap(m.camLayer))
     }
 
-    /// The fixed-batch ViT with the one image it was exported for.
-    func testViTFixedBatchOneImage() throws {
-        let (model, input, ref, layer) = try fixedViT()
+    /// A fixed-batch model with the one image it was exported for.
+    func checkFixedOneImage(_ name: String) throws {
+        let (model, input, ref, layer) = try fixedModel(name)
         try checkGradCAM(model, input: images(input, 0..<1), layer: layer, ref: ref, key: "gradcam", range: 0..<1,
-                         label: "vit_p16_96_fixed 1 image")
+                         label: "\(name) 1 image")
     }
 
-    /// Two images on the fixed-batch ViT: one forward/backward per image.
-    func testViTFixedBatchTwoImages() throws {
-        let (model, input, ref, layer) = try fixedViT()
-        try checkGradCAM(model, input: input, layer: layer, ref: ref, key: "gradcam", label: "vit_p16_96_fixed 2 images")
+    /// Two images on a fixed-batch model: one forward/backward per image.
+    func checkFixedTwoImages(_ name: String) throws {
+        let (model, input, ref, layer) = try fixedModel(name)
+        try checkGradCAM(model, input: input, layer: layer, ref: ref, key: "gradcam", label: "\(name) 2 images")
     }
+
+    func testResNet10tFixedBatchOneImage() throws { try checkFixedOneImage("resnet10t_fixed") }
+    func testResNet10tFixedBatchTwoImages() throws { try checkFixedTwoImages("resnet10t_fixed") }
+    func testViTFixedBatchOneImage() throws { try checkFixedOneImage("vit_p16_96_fixed") }
+    func testViTFixedBatchTwoImages() throws { try checkFixedTwoImages("vit_p16_96_fixed") }
 
     func realModel() throws -> (ExplainModel, Tensor, CAMReference, String) {
         let m = try ThirdPartyModels.model("real", "efficientnet_lite0")

@@ -12,6 +12,7 @@ Models (MODELS below; small input sizes keep debug-build tests fast):
                                 block runs its LayerNorm + MLP on [N, H, W, C] (MatMul on 4-D)
   resnet10t            128x128  plain conv/BN/ReLU, deep tiered stem, average-pool downsampling
                                 (also the Zennit LRP model)
+  resnet10t_fixed      128x128  the resnet10t weights exported with a fixed batch of 1
   vit_p16_96           96x96    a small DeiT-style VisionTransformer (patch 16, 6x6 patches +
                                 class token, embed 96, depth 3, 3 heads): token maps [N, 37, 96]
   vit_p16_96_fixed     96x96    the same weights exported with a fixed batch of 1
@@ -116,6 +117,8 @@ MODELS = {
                                  "Linear on [N,H,W,C], layer scale"),
     "resnet10t": dict(create="resnet10t", kwargs={}, size=128, cam_layer="layer4", lrp_mid="layer2",
                       covers="plain conv/BN/ReLU, deep tiered stem, average-pool downsampling; Zennit LRP"),
+    "resnet10t_fixed": dict(create="resnet10t", kwargs={}, size=128, cam_layer="layer4", same_as="resnet10t",
+                            fixed_batch=True, covers="the resnet10t weights with a fixed batch of 1"),
     "vit_p16_96": dict(create="vit", kwargs=VIT_KWARGS, size=96, cam_layer="blocks.2.norm1", token_grid=[6, 6],
                        covers="DeiT-style ViT: patch embedding, class token, attention, token maps [N, T, C]"),
     "vit_p16_96_fixed": dict(create="vit", kwargs=VIT_KWARGS, size=96, cam_layer="blocks.2.norm1", token_grid=[6, 6],
