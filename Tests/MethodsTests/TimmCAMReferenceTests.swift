@@ -12,8 +12,9 @@ import XCTest
 /// output [N, H, W, C] of its last block), resnet10t (`layer4`), a DeiT-style ViT at its last
 /// block's `norm1` (token map [N, 1 + 6 x 6, C]; the reference drops the class token and reshapes
 /// the patch tokens to 6 x 6, pytorch-grad-cam's documented recipe), resnet10t and the ViT
-/// exported with a fixed batch of 1, and the trained EfficientNet-Lite0 (fixed batch 1) at its last conv feature
-/// map on two photos. Per map Pearson >= 0.9999 and max |diff| <= 1e-3 (maps in [0, 1]).
+/// exported with a fixed batch of 1, and the trained EfficientNet-Lite0 (fixed batch 1) at its
+/// last conv feature map on two photos. Per map Pearson >= 0.9999 and max |diff| <= 1e-3 (maps
+/// in [0, 1]).
 /// Also Zennit's LRP (epsilon-plus-flat, epsilon-gamma-box) on resnet10t.
 ///
 /// A fixed-batch model takes one image per forward; a request of two images must still give
