@@ -58,6 +58,43 @@ final class ThirdPartyZooTests: XCTestCase {
         XCTAssertEqual(try ThirdPartyModels.load("real").map(\.name), ["efficientnet_lite0"])
     }
 
+    /// Every CAM layer a manifest names is a value of its graph with the declared layout at batch 1:
+    /// NCHW [1, C, h, w] smaller than the input, NHWC [1, h, w, C], a token map [1, 1 + h x w, C]
+    /// for the token grid [h, w].
+    func testCAMLayersHaveTheDeclaredLayouts() throws {
+        let registry = standardRegistry()
+        let models = try ThirdPartyModels.load("timm") + ThirdPartyModels.load("real")
+        for m in models {
+            guard m.files.allSatisfy({ FileManager.default.fileExists(atPath: $0.path) }) else {
+                try ThirdPartyModels.requireGenerated(m); continue
+            }
+            let graph: Graph
+            do { graph = try ModelLoader.load(m.onnx.path, registry: registry) } catch {
+                XCTFail("\(m.name): \(error)"); continue
+            }
+            let io = try NPZ.read(path: try XCTUnwrap(m.ioB1).path)
+            let x = try XCTUnwrap(io[m.input])
+            let out = try Executor(graph: graph, registry: registry).run([m.input: x], fetch: m.cams.map(\.layer))
+            for c in m.cams {
+                let shape = try XCTUnwrap(out[c.layer], "\(m.name): no value \(c.layer)").shape
+                print("third-party zoo \(m.name) \(c.key): \(c.layer) \(shape) (\(c.layout))")
+                switch c.layout {
+                case "NCHW":
+                    XCTAssertTrue(shape.count == 4 && shape[0] == 1 && shape[2] < x.shape[2] && shape[1] > shape[2], "\(m.name) \(c.key): \(shape)")
+                case "NHWC":
+                    XCTAssertTrue(shape.count == 4 && shape[0] == 1 && shape[1] < x.shape[2] && shape[3] > shape[1], "\(m.name) \(c.key): \(shape)")
+                case "token":
+                    let grid = try XCTUnwrap(m.tokenGrid)
+                    XCTAssertEqual(shape.count, 3, "\(m.name) \(c.key): \(shape)")
+                    XCTAssertEqual(shape.first, 1)
+                    XCTAssertEqual(shape.dropFirst().first, 1 + grid[0] * grid[1], "\(m.name): class token + \(grid) patches")
+                default:
+                    XCTFail("\(m.name) \(c.key): unknown layout \(c.layout)")
+                }
+            }
+        }
+    }
+
     func testTfEfficientNetB0() throws { try checkTimm("tf_efficientnet_b0") }
     func testConvNeXtAtto() throws { try checkTimm("convnext_atto") }
     func testResNet10t() throws { try checkTimm("resnet10t") }

@@ -13,7 +13,8 @@ public struct ThirdPartyModel: Sendable {
 
     public let name: String
     public let onnx: URL
-    /// Batch-2 io (absent for fixed-batch models) and batch-1 io: inputs and outputs by graph name.
+    /// Batch-2 io (absent for fixed-batch models) and batch-1 io (the trained model: its first
+    /// photo's): inputs and outputs by graph name.
     public let io: URL?, ioB1: URL?
     public let input: String
     public let fixedBatch: Bool
@@ -50,10 +51,12 @@ public enum ThirdPartyModels {
         return try models.map { m in
             func url(_ key: String) -> URL? { (m[key] as? String).map { fixturesURL($0) } }
             func floats(_ v: Any?) -> [Float] { (v as? [Double])?.map { Float($0) } ?? [] }
-            let cams = (m["cams"] as? [[String: Any]] ?? []).compactMap { c -> ThirdPartyModel.CAMCase? in
+            var cams = (m["cams"] as? [[String: Any]] ?? []).compactMap { c -> ThirdPartyModel.CAMCase? in
                 guard let key = c["case"] as? String, let layer = c["layer"] as? String else { return nil }
                 return .init(key: key, layer: layer, layout: c["layout"] as? String ?? "NCHW")
             }
+            // A manifest without a case list (the trained model's) has one NCHW case at cam_layer.
+            if cams.isEmpty, let layer = m["cam_layer"] as? String { cams = [.init(key: "gradcam", layer: layer, layout: "NCHW")] }
             let box = m["lrp_box"] as? [String: Any]
             let photos = (m["photos"] as? [String: [String: Any]] ?? [:]).sorted { $0.key < $1.key }.compactMap {
                 (p: (key: String, value: [String: Any])) -> (name: String, io: URL, top5: [Int])? in
@@ -62,7 +65,7 @@ public enum ThirdPartyModels {
             }
             return ThirdPartyModel(
                 name: try XCTUnwrap(m["name"] as? String), onnx: try XCTUnwrap(url("onnx")), io: url("io"),
-                ioB1: url("io_b1"), input: m["input"] as? String ?? "input", fixedBatch: m["fixed_batch"] as? Bool ?? false,
+                ioB1: url("io_b1") ?? photos.first?.io, input: m["input"] as? String ?? "input", fixedBatch: m["fixed_batch"] as? Bool ?? false,
                 cam: url("cam"), camLayer: m["cam_layer"] as? String, cams: cams, tokenGrid: m["token_grid"] as? [Int],
                 lrp: url("lrp"), lrpMid: m["lrp_mid"] as? String, lrpPresets: m["lrp_presets"] as? [String] ?? [],
                 lrpLow: floats(box?["low"]), lrpHigh: floats(box?["high"]), photos: photos,
