@@ -10,6 +10,10 @@ source scripts/openblas-env.sh
 .venv/bin/python scripts/reference/export_gradients.py --models-dir fixtures/cache --out fixtures/cache
 [ -f fixtures/cache/resnet18.cam.npz ] && [ -f fixtures/cache/resnet18_embedding_op17.onnx ] && [ -f fixtures/cache/vgg16_bn.cam.npz ] || \
   .venv/bin/python fixtures/cam/generate.py --only resnet18,mobilenet_v2,vgg16_bn
+# timm architectures (seeded) and a trained fixed-batch EfficientNet-Lite0, each with onnxruntime
+# outputs and pytorch-grad-cam / Zennit references (fixtures/cache/{timm,real}; stamped, skipped when current).
+.venv/bin/python scripts/reference/timm_exports.py
+.venv/bin/python scripts/reference/real_model.py
 # The one slow reference test (Score-CAM on resnet18 layer4: 1024 forwards) runs in a release build.
 swift build -c release --build-tests -Xswiftc -enable-testing --scratch-path .build-release-tests
 CFCAM_SLOW_TESTS=1 swift test -c release -Xswiftc -enable-testing --scratch-path .build-release-tests --skip-build \
