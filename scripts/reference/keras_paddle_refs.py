@@ -433,7 +433,9 @@ NOTES = {
                     "at the input resolution (H, W multiples of 32). Weights are Constant nodes; nearest Resize "
                     "(asymmetric, floor, scales input) in the FPN; two ConvTranspose 2x2 stride 2 in the head; "
                     "HardSigmoid squeeze-excite gates. On the seeded noise input the map is ~0 everywhere "
-                    "(max 4e-7, pre-sigmoid values strongly negative); the real page gives text regions.",
+                    "(max 4e-7, pre-sigmoid values -39..-15), where onnxruntime's Sigmoid is only accurate "
+                    "to ~7e-8 absolute (8.9e-8 at x = -17.74, exact 1.97e-8): compare that map with an "
+                    "absolute floor, or compare the pre-sigmoid value. The real page gives text regions.",
 }
 
 
