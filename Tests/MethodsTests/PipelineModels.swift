@@ -52,7 +52,7 @@ enum PipelineModels {
     }
 
     /// A token model: 2x2 patches of a [N, 2, 4, 4] image → 4 tokens of 3 channels after a
-    /// (mean) class token → LayerNormalization → self-attention (softmax(T Tᵀ) T) → the class
+    /// class token (half the first patch token) → LayerNormalization → self-attention (softmax(T Tᵀ) T) → the class
     /// token → Gemm (4 classes).
     static func tokens() -> Graph {
         let nodes = [
@@ -60,7 +60,8 @@ enum PipelineModels {
                  attributes: ["kernel_shape": .ints([2, 2]), "strides": .ints([2, 2])]),
             Node(name: "flat", opType: "Reshape", inputs: ["patches", "tok_shape"], outputs: ["tok_cf"]),
             Node(name: "tok", opType: "Transpose", inputs: ["tok_cf"], outputs: ["tok"], attributes: ["perm": .ints([0, 2, 1])]),
-            Node(name: "cls", opType: "ReduceMean", inputs: ["tok", "tok_axis"], outputs: ["cls"], attributes: ["keepdims": .int(1)]),
+            Node(name: "first", opType: "Slice", inputs: ["tok", "s0", "s1", "tok_axis"], outputs: ["first"]),
+            Node(name: "cls", opType: "Mul", inputs: ["first", "half"], outputs: ["cls"]),
             Node(name: "cat", opType: "Concat", inputs: ["cls", "tok"], outputs: ["seq"], attributes: ["axis": .int(1)]),
             Node(name: "norm1", opType: "LayerNormalization", inputs: ["seq", "ln_g", "ln_b"], outputs: ["norm1"], attributes: ["axis": .int(-1)]),
             Node(name: "kt", opType: "Transpose", inputs: ["norm1"], outputs: ["kt"], attributes: ["perm": .ints([0, 2, 1])]),
@@ -77,7 +78,7 @@ enum PipelineModels {
                      initializers: [
                         "wp": Tensor(unchecked: [3, 2, 2, 2], floats: TinyModel.values(24, seed: 11, scale: 0.8)),
                         "bp": Tensor(unchecked: [3], floats: [0.1, -0.2, 0.05]),
-                        "tok_shape": ints([0, 3, 4]), "tok_axis": ints([1]), "zero": Tensor.scalar(Int64(0)),
+                        "tok_shape": ints([0, 3, 4]), "tok_axis": ints([1]), "s0": ints([0]), "s1": ints([1]), "half": Tensor.scalar(Float(0.5)), "zero": Tensor.scalar(Int64(0)),
                         "ln_g": Tensor(unchecked: [3], floats: [1.1, 0.9, 1.3]), "ln_b": Tensor(unchecked: [3], floats: [0.1, 0, -0.1]),
                         "wh": Tensor(unchecked: [4, 3], floats: TinyModel.values(12, seed: 12)),
                         "bh": Tensor(unchecked: [4], floats: [0.1, 0.2, -0.1, 0]),

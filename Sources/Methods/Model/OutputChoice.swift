@@ -25,7 +25,7 @@ public struct OutputChoice: Sendable, Equatable {
     /// Chooses the output that looks like class scores.
     ///
     /// `requested` (the CLI's `--output`) must name a graph output or any other value. Otherwise,
-    /// among the graph outputs: float outputs that no other output depends on (so of
+    /// among the graph outputs: float outputs that no other float output depends on (so of
     /// `(features, logits)` the logits win, and an `ArgMax` post-processing output is never
     /// chosen), rank-2 `[N, classes]` ones first, in graph order. With `score == .logit`, a chosen
     /// output computed by a Softmax / LogSoftmax (through shape-only ops) is replaced by the
@@ -42,11 +42,13 @@ public struct OutputChoice: Sendable, Equatable {
         } else {
             guard !graph.outputs.isEmpty else { throw ExplainError("the model '\(graph.name)' has no output") }
             let names = graph.outputs.map(\.name)
-            let ancestors: [String: Set<String>] = Dictionary(uniqueKeysWithValues: names.map { o in
-                (o, Set(graph.nodesNeeded(for: [o], given: []).flatMap { graph.nodes[$0].outputs }))
-            })
             let floats = graph.outputs.filter { $0.dtype == .float32 }
-            let finals = floats.filter { o in !names.contains { $0 != o.name && ancestors[$0]?.contains(o.name) == true } }
+            let ancestors: [String: Set<String>] = Dictionary(uniqueKeysWithValues: floats.map { o in
+                (o.name, Set(graph.nodesNeeded(for: [o.name], given: []).flatMap { graph.nodes[$0].outputs }))
+            })
+            // An output another float output is computed from (features before a head) is not final;
+            // integer post-processing (ArgMax, decoded labels) does not count.
+            let finals = floats.filter { o in !floats.contains { $0.name != o.name && ancestors[$0.name]?.contains(o.name) == true } }
             let pool = finals.isEmpty ? floats : finals
             guard let best = pool.first(where: { $0.shape?.count == 2 }) ?? pool.first else {
                 throw ExplainError("the model '\(graph.name)' has no float output to explain (outputs: \(names.joined(separator: ", ")))")
