@@ -21,11 +21,12 @@ final class TensorGradCoverageTests: XCTestCase {
     static let roles: [String: LRPRole?] = {
         var r: [String: LRPRole?] = [:]
         for op in ["Relu", "LeakyRelu", "Elu", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Erf", "Gelu", "Clip",
-                   "PRelu", "Sqrt", "Exp", "Log", "Neg", "Abs", "Reciprocal"] { r[op] = .elementwise }
-        for op in ["Add", "Sum", "ReduceMean", "ReduceSum"] { r[op] = .sum }
+                   "PRelu", "Sqrt", "Exp", "Log", "Neg", "Abs", "Reciprocal", "Pow"] { r[op] = .elementwise }
+        for op in ["Add", "Sub", "Sum", "ReduceMean", "ReduceSum"] { r[op] = .sum }
         for op in ["Concat", "Split", "Slice", "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Gather",
-                   "Identity", "Dropout", "Expand", "Cast", "ReduceMax"] { r[op] = .gradient }
-        for op in ["Sub", "Mul", "Div", "Pow", "Max", "Min", "Where"] { r[op] = .some(nil) }
+                   "Identity", "Dropout", "Expand", "Cast", "ReduceMax", "Max", "Min", "Where"] { r[op] = .gradient }
+        r["Mul"] = .product(signals: [0, 1])
+        r["Div"] = .product(signals: [0])
         return r
     }()
 

@@ -7,7 +7,7 @@ enum SelectionOps {
             let a = try ctx.input(0), b = try ctx.input(1)
             return [try equal(a, b, threads: ctx.threads)]
         })
-        r.register(OpDefinition(opType: "Where", vjp: { try whereGrad($0) }) { ctx in
+        r.register(OpDefinition(opType: "Where", vjp: { try whereGrad($0) }, lrp: .gradient) { ctx in
             let c = try ctx.input(0), x = try ctx.input(1), y = try ctx.input(2)
             try require(c, .bool, "condition")
             try requireSameDType([x, y], what: "X and Y")
