@@ -32,7 +32,6 @@ Output in --out (default fixtures/lrp):
 Usage: zennit_gate_refs.py [--out DIR]
 """
 
-import argparse
 import json
 import os
 import sys
@@ -51,7 +50,7 @@ from zennit.composites import (EpsilonAlpha2Beta1, EpsilonAlpha2Beta1Flat, Epsil
 from zennit.layer import Sum  # noqa: E402
 from zennit.rules import Epsilon  # noqa: E402
 
-from zennit_refs import BATCH, CLASSES, HIGH, LOW, TARGETS, export, randomize_bn, relevance, value_of  # noqa: E402
+from zennit_refs import BATCH, CLASSES, HIGH, LOW, TARGETS, export, randomize_bn, relevance, setup  # noqa: E402
 
 SEED = 20251202
 
@@ -287,12 +286,7 @@ def build_vitish(out_dir, gen):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "lrp"))
-    args = ap.parse_args()
-    os.makedirs(args.out, exist_ok=True)
-    torch.manual_seed(SEED)
-    gen = torch.Generator().manual_seed(SEED)
+    args, gen = setup(SEED)
     manifest = {"zennit": "0.5.1", "torch": torch.__version__, "seed": SEED, "models": {}}
     manifest["models"]["senet"] = build_senet(args.out, gen)
     torch.manual_seed(SEED + 1)

@@ -173,13 +173,18 @@ def build(name, model, canonizer, mid_module, mid_node, n_bn, out_dir, gen):
             "box_low": LOW, "box_high": HIGH, "ops": sorted(set(ops))}
 
 
-def main():
+def setup(seed):
+    """Parses --out (default fixtures/lrp) and creates it; seeds torch. Returns (args, generator)."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "lrp"))
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    torch.manual_seed(SEED)
-    gen = torch.Generator().manual_seed(SEED)
+    torch.manual_seed(seed)
+    return args, torch.Generator().manual_seed(seed)
+
+
+def main():
+    args, gen = setup(SEED)
     manifest = {"zennit": __import__("zennit").__version__ if hasattr(__import__("zennit"), "__version__") else "0.5.1",
                 "torch": torch.__version__, "seed": SEED, "models": {}}
     manifest["models"]["vggish"] = build(
