@@ -58,4 +58,40 @@ final class LRPPrecisionTests: XCTestCase {
             }
         }
     }
+
+    /// `.reference` Conv outputs are the exact sums rounded once (within one float32 ulp); the
+    /// executor's default stays `.fast` (Winograd where the CPU has it), and LRP's forwards do not
+    /// take it.
+    func testReferenceConvIsRoundedOnceAndInferenceStaysFast() throws {
+        var rng = LRPRandom(77), b = LRPGraphBuilder()
+        let (c, m, h) = (16, 16, 32)
+        b.input("x", [1, c, h, h]); b.constant("W", rng.tensor([m, c, 3, 3])); b.constant("B", rng.tensor([m]))
+        b.node("Conv", ["x", "W", "B"], "y", ["pads": .ints([1, 1, 1, 1])], name: "conv"); b.output("y")
+        let x = rng.tensor([1, c, h, h])
+        let registry = standardRegistry()
+        let reference = try XCTUnwrap(try Executor(graph: b.graph, registry: registry, threads: 2, precision: .reference)
+            .run(["x": x])["y"]).floatValues()
+        let xv = x.floatValues(), wv = try XCTUnwrap(b.graph.initializers["W"]).floatValues()
+        let bv = try XCTUnwrap(b.graph.initializers["B"]).floatValues()
+        var worstUlps: Float = 0
+        for o in 0..<m { for yy in 0..<h { for xx in 0..<h {
+            var sum = Double(bv[o])
+            for ci in 0..<c { for ky in 0..<3 { for kx in 0..<3 {
+                let (iy, ix) = (yy + ky - 1, xx + kx - 1)
+                guard iy >= 0, iy < h, ix >= 0, ix < h else { continue }
+                sum += Double(wv[((o * c + ci) * 3 + ky) * 3 + kx]) * Double(xv[(ci * h + iy) * h + ix])
+            } } }
+            let exact = Float(sum), got = reference[(o * h + yy) * h + xx]
+            worstUlps = max(worstUlps, abs(got - exact) / exact.ulp)
+        } } }
+        XCTAssertLessThanOrEqual(worstUlps, 1)
+        XCTAssertEqual(try Executor(graph: b.graph, registry: registry).precision, .fast)
+        guard FastGEMM.enabled, Winograd.enabled else { return }
+        let before = Winograd.runs
+        _ = try Executor(graph: b.graph, registry: registry, threads: 2).run(["x": x])
+        XCTAssertEqual(Winograd.runs, before + 1, "inference takes the Winograd path")
+        let ex = try LRPExplainer(graph: b.graph, registry: registry, composite: try Composite.preset(.epsilonPlus), threads: 2)
+        _ = try ex.relevance(feeds: ["x": x], seeds: ["y": Tensor(unchecked: [1, m, h, h], floats: reference)], read: ["x"])
+        XCTAssertEqual(Winograd.runs, before + 1, "LRP's forwards do not")
+    }
 }
