@@ -50,7 +50,7 @@ from zennit.composites import (EpsilonAlpha2Beta1, EpsilonAlpha2Beta1Flat, Epsil
 from zennit.layer import Sum  # noqa: E402
 from zennit.rules import Epsilon  # noqa: E402
 
-from zennit_refs import BATCH, CLASSES, HIGH, LOW, TARGETS, export, randomize_bn, relevance, setup  # noqa: E402
+from zennit_refs import BATCH, CLASSES, HIGH, LOW, TARGETS, export, float64_references, randomize_bn, setup  # noqa: E402
 
 SEED = 20251202
 
@@ -215,18 +215,10 @@ def presets(detached, excitation=True):
 
 
 def references(name, reference_model, x32, canonizers, detached, mid_module, out_dir, logits32, excitation=True):
-    model = reference_model.double()
-    x = x32.double()
-    seed = torch.zeros(BATCH, CLASSES, dtype=torch.float64)
-    for b, t in enumerate(TARGETS):
-        seed[b, t] = 1.0
-    arrays = {"input": x32.numpy(), "seed": seed.float().numpy(), "logits": logits32}
-    for preset, make in presets(detached, excitation).items():
-        r_in, r_mid = relevance(model, x, seed, make(canonizers()), mid_module(model))
-        arrays[f"{preset}.input"] = r_in
-        arrays[f"{preset}.mid"] = r_mid
+    composites = presets(detached, excitation)
+    arrays = float64_references(reference_model, x32, logits32, composites, canonizers, mid_module)
     np.savez(os.path.join(out_dir, f"{name}.refs.npz"), **arrays)
-    return list(presets(detached, excitation))
+    return list(composites)
 
 
 def check_onnx(path, x32, logits32):
