@@ -8,6 +8,8 @@ source scripts/openblas-env.sh
 .venv/bin/python scripts/reference/export_models.py --out fixtures/cache
 .venv/bin/python scripts/reference/export_state_dicts.py --out fixtures/cache
 .venv/bin/python scripts/reference/export_gradients.py --models-dir fixtures/cache --out fixtures/cache
+# float64 zennit LRP on vgg16_bn (LRPPrecisionTests); about a minute, once.
+[ -f fixtures/cache/vgg16_bn.zennit.npz ] || .venv/bin/python scripts/reference/zennit_vgg16_bn_ref.py --out fixtures/cache
 [ -f fixtures/cache/resnet18.cam.npz ] && [ -f fixtures/cache/resnet18_embedding_op17.onnx ] && [ -f fixtures/cache/vgg16_bn.cam.npz ] || \
   .venv/bin/python fixtures/cam/generate.py --only resnet18,mobilenet_v2,vgg16_bn
 # timm architectures (seeded) and a trained fixed-batch EfficientNet-Lite0, each with onnxruntime

@@ -8,9 +8,12 @@ public struct BackwardWalker: Sendable {
     public let graph: Graph
     public let registry: OpRegistry
     public var threads: Int
+    /// Carried into every `BackwardContext` (rules re-running forwards read it).
+    public var precision: ComputePrecision
 
-    public init(graph: Graph, registry: OpRegistry, threads: Int = Executor.defaultThreads) {
-        self.graph = graph; self.registry = registry; self.threads = max(1, threads)
+    public init(graph: Graph, registry: OpRegistry, threads: Int = Executor.defaultThreads,
+                precision: ComputePrecision = .fast) {
+        self.graph = graph; self.registry = registry; self.threads = max(1, threads); self.precision = precision
     }
 
     /// One node's backward step: the signal at each input (nil = none), given its context.
@@ -73,7 +76,7 @@ public struct BackwardWalker: Sendable {
             let outGrads = zip(grads, outputs).map { g, t in g ?? Tensor.zeros(t.shape, dtype: t.dtype) }
             let needs = node.inputs.map { !$0.isEmpty && onPath.contains($0) }
             let ctx = BackwardContext(node: node, inputs: inputs, outputs: outputs, outputGrads: outGrads, needs: needs,
-                                      threads: threads, opset: graph.opset(of: node.domain))
+                                      threads: threads, opset: graph.opset(of: node.domain), precision: precision)
             let result: [Tensor?]
             do { result = try step(node, def, ctx) } catch let e as GraphError {
                 if case .inNode = e { throw e }

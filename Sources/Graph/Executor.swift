@@ -12,15 +12,20 @@ public struct Executor: Sendable {
     public let graph: Graph
     public let registry: OpRegistry
     public var threads: Int
+    /// The kernels' arithmetic (see `ComputePrecision`); `.fast` unless an explanation walk asks
+    /// for `.reference`.
+    public var precision: ComputePrecision
     /// Called after each node runs with the node and its wall time in seconds (profiling).
     public var nodeTimer: (@Sendable (Node, Double) -> Void)?
     private let definitions: [OpDefinition]
 
-    public init(graph: Graph, registry: OpRegistry, threads: Int = Executor.defaultThreads) throws {
+    public init(graph: Graph, registry: OpRegistry, threads: Int = Executor.defaultThreads,
+                precision: ComputePrecision = .fast) throws {
         try registry.checkSupported(graph)
         self.graph = graph
         self.registry = registry
         self.threads = max(1, threads)
+        self.precision = precision
         self.definitions = graph.nodes.compactMap { registry.lookup($0, in: graph) }
     }
 
@@ -59,11 +64,12 @@ public struct Executor: Sendable {
             let t0 = nodeTimer == nil ? 0 : monotonicSeconds()
             if let relu, let forwardReLU = definitions[i].forwardReLU {
                 // The Conv computes max(0, .) itself; its result is the Relu's output.
-                let ctx = OpContext(node: node, inputs: args, threads: threads, opset: opset, constants: constants)
+                let ctx = OpContext(node: node, inputs: args, threads: threads, opset: opset, constants: constants,
+                                    precision: precision)
                 env[graph.nodes[relu].outputs[0]] = try Executor.inNode(node) { try forwardReLU(ctx) }
             } else {
                 let results = try Executor.call(definitions[i], node: node, args: args, threads: threads,
-                                                opset: opset, constants: constants)
+                                                opset: opset, constants: constants, precision: precision)
                 for (k, o) in node.outputs.enumerated() where !o.isEmpty && k < results.count { env[o] = results[k] }
             }
             if let nodeTimer { nodeTimer(node, monotonicSeconds() - t0) }
@@ -126,7 +132,8 @@ public struct Executor: Sendable {
         let others: [Tensor?] = [nil] + node.inputs.dropFirst().map { $0.isEmpty ? nil : (env[$0] ?? graph.initializers[$0]) }
         env[v] = nil
         let t0 = nodeTimer == nil ? 0 : monotonicSeconds()
-        let ctx = OpContext(node: node, inputs: others, threads: threads, opset: graph.opset(of: node.domain))
+        let ctx = OpContext(node: node, inputs: others, threads: threads, opset: graph.opset(of: node.domain),
+                            precision: precision)
         let done: Bool
         do { done = try inPlace(&t, ctx) } catch let e as GraphError {
             if case .inNode = e { throw e }
@@ -143,9 +150,10 @@ public struct Executor: Sendable {
 
     /// Runs one node's kernel, wrapping any failure with the node's name and op.
     public static func call(_ def: OpDefinition, node: Node, args: [Tensor?], threads: Int, opset: Int,
-                            constants: [Bool] = []) throws -> [Tensor] {
+                            constants: [Bool] = [], precision: ComputePrecision = .fast) throws -> [Tensor] {
         try inNode(node) {
-            try def.forward(OpContext(node: node, inputs: args, threads: threads, opset: opset, constants: constants))
+            try def.forward(OpContext(node: node, inputs: args, threads: threads, opset: opset, constants: constants,
+                                      precision: precision))
         }
     }
 

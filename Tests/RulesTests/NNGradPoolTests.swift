@@ -87,7 +87,11 @@ final class NNGradPoolTests: XCTestCase {
         XCTAssertEqual(role("ConvTranspose"), .linear(weight: 1, bias: 2))
         XCTAssertEqual(role("Resize"), .gradient)
         XCTAssertEqual(role("Pad"), .gradient)
-        for op in ["Softmax", "LogSoftmax", "LayerNormalization", "InstanceNormalization", "LRN"] {
+        XCTAssertEqual(role("LayerNormalization"), .normalization)
+        XCTAssertEqual(role("InstanceNormalization"), .normalization)
+        XCTAssertEqual(role("LRN"), .elementwise)
+        // Softmax has no role: as a gate it receives no relevance; relevance starts at its input.
+        for op in ["Softmax", "LogSoftmax"] {
             XCTAssertNil(role(op), op)
             XCTAssertNotNil(r.lookup(domain: "", opType: op, opset: 17)?.vjp, op)
         }

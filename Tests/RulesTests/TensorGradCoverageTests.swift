@@ -24,14 +24,15 @@ final class TensorGradCoverageTests: XCTestCase {
     static let roles: [String: LRPRole?] = {
         var r: [String: LRPRole?] = [:]
         for op in ["Relu", "LeakyRelu", "Elu", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Erf", "Gelu", "Clip",
-                   "PRelu", "Sqrt", "Exp", "Log", "Neg", "Abs", "Reciprocal", "Softplus", "Softsign", "Mish", "Celu",
+                   "PRelu", "Sqrt", "Exp", "Log", "Neg", "Abs", "Reciprocal", "Pow", "Softplus", "Softsign", "Mish", "Celu",
                    "Selu", "ThresholdedRelu"] { r[op] = .elementwise }
-        for op in ["Add", "Sum", "ReduceMean", "ReduceSum"] { r[op] = .sum }
+        for op in ["Add", "Sub", "Sum", "ReduceMean", "ReduceSum"] { r[op] = .sum }
         for op in ["Concat", "Split", "Slice", "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Gather",
-                   "Identity", "Dropout", "Expand", "Cast", "ReduceMax", "Tile", "DepthToSpace", "SpaceToDepth",
-                   "TopK"] { r[op] = .gradient }
-        for op in ["Sub", "Mul", "Div", "Pow", "Max", "Min", "Where", "Mod", "Einsum", "Ceil", "Floor", "Round",
-                   "Sign"] { r[op] = .some(nil) }
+                   "Identity", "Dropout", "Expand", "Cast", "ReduceMax", "Max", "Min", "Where", "Tile", "DepthToSpace",
+                   "SpaceToDepth", "TopK", "Mod", "Ceil", "Floor", "Round", "Sign"] { r[op] = .gradient }
+        r["Mul"] = .product(signals: [0, 1])
+        r["Div"] = .product(signals: [0])
+        r["Einsum"] = .product(signals: [0, 1])
         return r
     }()
 

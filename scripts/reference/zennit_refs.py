@@ -129,6 +129,22 @@ def relevance(model, x, seed, composite, mid_module):
     return x.grad.detach().float().numpy(), store["mid"].grad.detach().float().numpy()
 
 
+def float64_references(model, x32, logits32, composites, canonizers, mid_module):
+    """input, seed (one-hot TARGETS), logits and, per composite, "<name>.input" / "<name>.mid"
+    relevance computed in float64 (`model` is converted in place)."""
+    model = model.double()
+    x = x32.double()
+    seed = torch.zeros(BATCH, CLASSES, dtype=torch.float64)
+    for b, t in enumerate(TARGETS):
+        seed[b, t] = 1.0
+    arrays = {"input": x32.numpy(), "seed": seed.float().numpy(), "logits": logits32}
+    for preset, make in composites.items():
+        r_in, r_mid = relevance(model, x, seed, make(canonizers()), mid_module(model))
+        arrays[f"{preset}.input"] = r_in
+        arrays[f"{preset}.mid"] = r_mid
+    return arrays
+
+
 def export(model, x, path):
     torch.onnx.export(model, (x,), path, dynamo=False, opset_version=17, do_constant_folding=False,
                       training=torch.onnx.TrainingMode.PRESERVE, export_modules_as_functions=False,
@@ -157,29 +173,25 @@ def build(name, model, canonizer, mid_module, mid_node, n_bn, out_dir, gen):
     ort_out = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, {"input": x32.numpy()})[0]
     assert np.abs(ort_out - logits32).max() < 1e-4, "onnxruntime disagrees with torch"
 
-    model = model.double()
-    x = x32.double()
-    seed = torch.zeros(BATCH, CLASSES, dtype=torch.float64)
-    for b, t in enumerate(TARGETS):
-        seed[b, t] = 1.0
-    arrays = {"input": x32.numpy(), "seed": seed.float().numpy(), "logits": logits32}
-    for preset, make in presets().items():
-        r_in, r_mid = relevance(model, x, seed, make([canonizer()]), mid_module(model))
-        arrays[f"{preset}.input"] = r_in
-        arrays[f"{preset}.mid"] = r_mid
+    arrays = float64_references(model, x32, logits32, presets(), lambda: [canonizer()], mid_module)
     np.savez(os.path.join(out_dir, f"{name}.refs.npz"), **arrays)
     return {"onnx": f"{name}.onnx", "refs": f"{name}.refs.npz", "mid": value_of(proto, mid_node),
             "canonizer": canonizer.__name__, "presets": list(presets()), "targets": TARGETS,
             "box_low": LOW, "box_high": HIGH, "ops": sorted(set(ops))}
 
 
-def main():
+def setup(seed):
+    """Parses --out (default fixtures/lrp) and creates it; seeds torch. Returns (args, generator)."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "lrp"))
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    torch.manual_seed(SEED)
-    gen = torch.Generator().manual_seed(SEED)
+    torch.manual_seed(seed)
+    return args, torch.Generator().manual_seed(seed)
+
+
+def main():
+    args, gen = setup(SEED)
     manifest = {"zennit": __import__("zennit").__version__ if hasattr(__import__("zennit"), "__version__") else "0.5.1",
                 "torch": torch.__version__, "seed": SEED, "models": {}}
     manifest["models"]["vggish"] = build(

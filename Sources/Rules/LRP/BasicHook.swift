@@ -42,6 +42,17 @@ public struct BasicHook: LRPRule {
 
     public var description: String { name }
 
+    /// A linear-role node whose weight is computed from the input (`softmax(QKᵀ) @ V`, a dynamic
+    /// kernel) is a product of two signals, not a layer with parameters: it gets `GateRule`
+    /// (ε = 1e-6) instead, which holds the gate operand constant.
+    public func resolved(node index: Int, in graph: Graph, registry: OpRegistry) -> any LRPRule {
+        let node = graph.nodes[index]
+        guard case .linear(let wi, _)? = registry.lookup(node, in: graph)?.lrp, wi < node.inputs.count,
+              !node.inputs[wi].isEmpty, graph.initializers[node.inputs[wi]] == nil,
+              !GateFinder.constantValues(graph).contains(node.inputs[wi]) else { return self }
+        return GateRule().resolved(node: index, in: graph, registry: registry)
+    }
+
     public func propagate(definition: OpDefinition, context ctx: BackwardContext) throws -> [Tensor?] {
         var result = [Tensor?](repeating: nil, count: ctx.inputs.count)
         guard case .linear(let wi, let bi)? = definition.lrp else {
@@ -80,8 +91,7 @@ public struct BasicHook: LRPRule {
         var cs: [Tensor?] = []
         for (m, s) in signals.enumerated() {
             guard let s else { cs.append(nil); continue }
-            let bctx = BackwardContext(node: ctx.node, inputs: modified[m], outputs: [zs[m]], outputGrads: [s],
-                                       needs: needs, threads: ctx.threads, opset: ctx.opset)
+            let bctx = ctx.with(inputs: modified[m], outputs: [zs[m]], outputGrads: [s], needs: needs)
             let g = try vjp(bctx)
             guard let c = g.first ?? nil, c.shape == x.shape else {
                 throw mismatch(ctx, "the op's VJP gave no gradient of input shape \(x.shape)")

@@ -6,12 +6,14 @@ import Graph
 /// Entries are (selector, rule) pairs; for each node the **last** matching entry wins, so later
 /// entries override earlier ones. A node that no entry matches gets its role's default:
 /// element-wise and BatchNormalization -> Pass, sum -> Norm, gradient -> the op's gradient,
-/// linear -> the op's gradient (zennit leaves unmapped layers to autograd). A node whose op has
-/// no LRP role and no matching entry is an error when relevance reaches it.
+/// linear -> the op's gradient (zennit leaves unmapped layers to autograd), product -> `GateRule`,
+/// normalization -> `LayerNormRule`. A node whose op has no LRP role and no matching entry is an
+/// error when relevance reaches it. Every chosen rule is specialised to its node
+/// (`LRPRule.resolved`).
 public struct Composite: Sendable {
     /// The kind of an `LRPRole`, without its parameters.
     public enum RoleKind: String, Sendable, CaseIterable {
-        case linear, elementwise, sum, gradient, batchNorm
+        case linear, elementwise, sum, gradient, batchNorm, product, normalization
 
         public init(_ role: LRPRole) {
             switch role {
@@ -20,6 +22,8 @@ public struct Composite: Sendable {
             case .sum: self = .sum
             case .gradient: self = .gradient
             case .batchNorm: self = .batchNorm
+            case .product: self = .product
+            case .normalization: self = .normalization
             }
         }
     }
@@ -82,8 +86,8 @@ public struct Composite: Sendable {
         for (i, node) in graph.nodes.enumerated() {
             var chosen: (any LRPRule)? = nil
             for (k, m) in matchers.enumerated() where try m(i, node) { chosen = entries[k].rule }
-            if let chosen { out[node.name] = chosen; continue }
-            if let role = roles[i] { out[node.name] = Composite.defaultRule(for: RoleKind(role)) }
+            if chosen == nil, let role = roles[i] { chosen = Composite.defaultRule(for: RoleKind(role)) }
+            if let chosen { out[node.name] = chosen.resolved(node: i, in: graph, registry: registry) }
         }
         return out
     }
@@ -94,6 +98,8 @@ public struct Composite: Sendable {
         case .elementwise, .batchNorm: return PassRule()
         case .sum: return NormRule()
         case .gradient, .linear: return GradientRule()
+        case .product: return GateRule()
+        case .normalization: return LayerNormRule()
         }
     }
 

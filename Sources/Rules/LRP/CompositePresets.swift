@@ -1,8 +1,11 @@
 import Graph
 
 extension Composite {
-    /// zennit's built-in composites (spec §2.5). "Dense" is Gemm / MatMul (zennit's `torch.nn.Linear`);
+    /// zennit's built-in composites. "Dense" is Gemm / MatMul (zennit's `torch.nn.Linear`);
     /// every other linear-role op (Conv, ConvTranspose, custom linear ops) gets the convolution rule.
+    /// Every preset also gives products (Mul, Div) `GateRule` and LayerNormalization /
+    /// InstanceNormalization `LayerNormRule` (zero bias with `zeroBias`), with the preset's
+    /// stabiliser (docs/lrp-rules.md has the table).
     public enum Preset: String, Sendable, CaseIterable {
         /// ZPlus on convolutions, Epsilon on dense layers.
         case epsilonPlus = "epsilon-plus"
@@ -51,8 +54,10 @@ extension Composite {
     /// The composite for a preset.
     public static func preset(_ p: Preset, options o: PresetOptions = PresetOptions()) throws -> Composite {
         let stab = o.stabilizer
+        let products = [Entry(.role(.product), GateRule(stabilizer: stab)),
+                        Entry(.role(.normalization), LayerNormRule(stabilizer: stab, zeroBias: o.zeroBias))]
         let base: [Entry] = [Entry(.role(.elementwise), PassRule()), Entry(.role(.sum), NormRule(stabilizer: stab)),
-                             Entry(.role(.batchNorm), PassRule())]
+                             Entry(.role(.batchNorm), PassRule())] + products
         let dense = Entry(.dense, LRPRules.epsilon(o.epsilon, zeroBias: o.zeroBias))
         let zPlus = LRPRules.zPlus(stabilizer: stab, zeroBias: o.zeroBias)
         let ab = try LRPRules.alphaBeta(alpha: 2, beta: 1, stabilizer: stab, zeroBias: o.zeroBias)
@@ -72,7 +77,7 @@ extension Composite {
             return Composite(base + [Entry(.role(.linear), ab), dense, flat])
         case .excitationBackprop:
             return Composite([Entry(.role(.elementwise), GradientRule()), Entry(.role(.batchNorm), GradientRule()),
-                              Entry(.role(.sum), NormRule(stabilizer: stab)), Entry(.role(.linear), zPlus)])
+                              Entry(.role(.sum), NormRule(stabilizer: stab)), Entry(.role(.linear), zPlus)] + products)
         }
     }
 }

@@ -72,7 +72,8 @@ public enum Contrastive {
         switch mode {
         case .clrp2:
             let negated = try LRPExplainer(graph: try negatingProducer(of: logits, in: ex.graph, registry: ex.registry),
-                                           registry: ex.registry, composite: ex.composite, canonizers: [], threads: ex.threads)
+                                           registry: ex.registry, composite: ex.composite, canonizers: [], threads: ex.threads,
+                                           precision: ex.precision)
             let dv = try negated.forward(feeds: feeds, seedValues: [logits], read: read)
             rd = try negated.backward(values: dv, seeds: [logits: target], read: read)
         default:

@@ -7,6 +7,11 @@ import Graph
 /// Relevance at a value is the signal arriving there in the reverse walk (`BackwardWalker`), as
 /// zennit reads it from the gradient of a module's output. Where a value feeds several nodes,
 /// their relevances add up.
+///
+/// `precision` (default `.reference`) is the arithmetic of every forward the explainer runs: the
+/// forward pass whose values the rules divide by and the rules' own modified-weight forwards
+/// (Conv then accumulates in float64 instead of Winograd / cfcam's own SGEMM; see
+/// `ComputePrecision`). Plain inference and perturbation forwards (`Executor`) stay `.fast`.
 public struct LRPExplainer: Sendable {
     /// The canonized graph (value names unchanged from the original).
     public let graph: Graph
@@ -15,23 +20,26 @@ public struct LRPExplainer: Sendable {
     /// The rule of every node that has one, by node name.
     public let rules: [String: any LRPRule]
     public var threads: Int
+    public var precision: ComputePrecision
 
     public init(graph: Graph, registry: OpRegistry, composite: Composite,
-                canonizers: [any Canonizer] = [MergeBatchNorm()], threads: Int = Executor.defaultThreads) throws {
+                canonizers: [any Canonizer] = [MergeBatchNorm()], threads: Int = Executor.defaultThreads,
+                precision: ComputePrecision = .reference) throws {
         var g = graph
         for c in canonizers { g = try c.apply(to: g) }
         self.graph = g; self.registry = registry; self.composite = composite; self.threads = max(1, threads)
+        self.precision = precision
         self.rules = try composite.resolve(graph: g, registry: registry)
     }
 
     /// Runs the forward pass and keeps every value the backward walk from `seedValues` to `read`
     /// needs (plus the seed and read values themselves, e.g. the logits to build seeds from).
     public func forward(feeds: [String: Tensor], seedValues: Set<String>, read: Set<String>) throws -> [String: Tensor] {
-        let walker = BackwardWalker(graph: graph, registry: registry, threads: threads)
+        let walker = BackwardWalker(graph: graph, registry: registry, threads: threads, precision: precision)
         let nodes = walker.nodesBetween(from: read, to: seedValues)
         let wanted = Set(walker.forwardValuesNeeded(nodes: nodes)).union(seedValues).union(read)
         let fetch = wanted.filter { graph.initializers[$0] == nil && feeds[$0] == nil }
-        let exec = try Executor(graph: graph, registry: registry, threads: threads)
+        let exec = try Executor(graph: graph, registry: registry, threads: threads, precision: precision)
         let values = fetch.isEmpty ? [:] : try exec.run(feeds, fetch: Array(fetch))
         return values.merging(feeds) { a, _ in a }
     }
@@ -45,7 +53,7 @@ public struct LRPExplainer: Sendable {
                 throw LRPError.invalidRequest("seed for '\(name)' has shape \(s.shape) (\(s.dtype)); the value has shape \(v.shape)")
             }
         }
-        let walker = BackwardWalker(graph: graph, registry: registry, threads: threads)
+        let walker = BackwardWalker(graph: graph, registry: registry, threads: threads, precision: precision)
         let rules = self.rules
         return try walker.walk(values: values, seeds: seeds, read: read) { node, def, ctx in
             guard let rule = rules[node.name] else { throw LRPError.noRule(node: node.name, op: node.qualifiedOp) }

@@ -7,9 +7,17 @@ import Graph
 /// inputs the walk wants relevance for. Return one entry per node input (nil = none).
 public protocol LRPRule: Sendable, CustomStringConvertible {
     func propagate(definition: OpDefinition, context: BackwardContext) throws -> [Tensor?]
+    /// The rule to use for node `index` of `graph`, called once per node when a composite is
+    /// resolved. Rules that depend on the graph's structure (which operand of a product is the
+    /// gate, whether a linear layer's weight is a constant) specialise here; the default is `self`.
+    /// It must not throw for a node the rule cannot handle: the returned rule reports that when
+    /// relevance reaches the node (a node off the relevance path never matters).
+    func resolved(node index: Int, in graph: Graph, registry: OpRegistry) -> any LRPRule
 }
 
 extension LRPRule {
+    public func resolved(node index: Int, in graph: Graph, registry: OpRegistry) -> any LRPRule { self }
+
     func mismatch(_ ctx: BackwardContext, _ reason: String) -> LRPError {
         .ruleMismatch(node: ctx.node.name, op: ctx.node.qualifiedOp, rule: description, reason: reason)
     }
@@ -44,7 +52,7 @@ public struct PassRule: LRPRule {
     }
 }
 
-/// zennit `Norm` (spec §2.3 rule 8): LRP-0 without parameters for ops that sum or average their
+/// zennit `Norm`: LRP-0 without parameters for ops that sum or average their
 /// inputs: `R_i = x_i ⊙ VJP_i(R / stab(y))`. Residual Add splits in proportion to each branch.
 public struct NormRule: LRPRule {
     public var stabilizer: Stabilizer
@@ -54,9 +62,7 @@ public struct NormRule: LRPRule {
     public func propagate(definition: OpDefinition, context ctx: BackwardContext) throws -> [Tensor?] {
         guard let r = ctx.outputGrads.first, let y = ctx.outputs.first else { return ctx.needs.map { _ in nil } }
         let s = try stabilizer.divide(r, by: y)
-        let signal = BackwardContext(node: ctx.node, inputs: ctx.inputs, outputs: ctx.outputs,
-                                     outputGrads: [s] + ctx.outputGrads.dropFirst(), needs: ctx.needs,
-                                     threads: ctx.threads, opset: ctx.opset)
+        let signal = ctx.with(outputGrads: [s] + ctx.outputGrads.dropFirst())
         let grads = try vjp(definition, ctx)(signal)
         return try ctx.inputs.indices.map { i in
             guard i < grads.count, ctx.needs[i], let c = grads[i], let x = ctx.inputs[i] else { return nil }

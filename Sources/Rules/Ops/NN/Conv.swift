@@ -21,11 +21,12 @@ enum NNConv {
         var problem: NNConvKernels.Problem
     }
 
+    /// `ctx.precision == .reference` takes the OpenBLAS path (no own SGEMM, no Winograd).
     /// `relu`: the fused Conv -> Relu (`OpDefinition.forwardReLU`), max(0, ·) in the kernels' epilogue.
     static func forward(_ ctx: OpContext, relu: Bool = false) throws -> Tensor {
         let s = try setup(ctx)
         let out = NNConvKernels.run(s.problem, x: s.x, w: s.w, bias: s.bias, threads: ctx.threads, relu: relu,
-                                    constantWeights: ctx.isConstant(1))
+                                    constantWeights: ctx.isConstant(1), fast: ctx.precision == .fast)
         return Tensor(unchecked: s.outShape, floats: out)
     }
 

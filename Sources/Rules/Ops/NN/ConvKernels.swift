@@ -29,10 +29,20 @@ enum NNConvKernels {
     /// Output [N, M, OH, OW] as a flat array; `relu` clamps it at 0 (NaN stays NaN, like Relu).
     /// `constantWeights`: `w` is a graph initializer (the same array every run), so Winograd may
     /// transform it once and cache the result; one-off weights (LRP's modified copies) never do.
+    /// `fast: false` (`ComputePrecision.reference`) accumulates in float64 (`referenceConv`).
     static func run(_ p: Problem, x: [Float], w: [Float], bias: [Float]?, threads: Int, relu: Bool = false,
-                    constantWeights: Bool = false) -> [Float] {
+                    constantWeights: Bool = false, fast: Bool = true) -> [Float] {
         let count = p.batch * p.outChannels * p.outPlane
-        if FastGEMM.enabled && p.depth > 0 && !p.isDepthwise {
+        if !fast && p.depth > 0 && !p.isDepthwise {
+            return [Float](unsafeUninitializedCapacity: count) { ob, initialized in
+                x.withUnsafeBufferPointer { xb in w.withUnsafeBufferPointer { wb in
+                    guard let xp = xb.baseAddress, let wp = wb.baseAddress, let op = ob.baseAddress else { return }
+                    referenceConv(p, x: xp, w: wp, bias: bias, out: op, threads: threads, relu: relu)
+                } }
+                initialized = count
+            }
+        }
+        if fast && FastGEMM.enabled && p.depth > 0 && !p.isDepthwise {
             return [Float](unsafeUninitializedCapacity: count) { ob, initialized in
                 let biasValues = bias ?? []
                 x.withUnsafeBufferPointer { xb in

@@ -9,7 +9,7 @@ import Darwin
 /// [c - floor((size-1)/2), c + ceil((size-1)/2)].
 enum NNLRN {
     static func register(into r: inout OpRegistry) {
-        r.register(OpDefinition(opType: "LRN", vjp: { try vjp($0) }) { ctx in [try forward(ctx)] })
+        r.register(OpDefinition(opType: "LRN", vjp: { try vjp($0) }, lrp: .elementwise) { ctx in [try forward(ctx)] })
     }
 
     /// The attributes: window size, alpha, beta, bias.

@@ -7,10 +7,10 @@ enum NNNormalization {
         r.register(OpDefinition(opType: "BatchNormalization", vjp: { try batchNormVJP($0) }, lrp: .batchNorm) { ctx in
             [try batchNorm(ctx)]
         })
-        r.register(OpDefinition(opType: "InstanceNormalization", vjp: { try instanceNormVJP($0) }) { ctx in
+        r.register(OpDefinition(opType: "InstanceNormalization", vjp: { try instanceNormVJP($0) }, lrp: .normalization) { ctx in
             [try instanceNorm(ctx)]
         })
-        r.register(OpDefinition(opType: "LayerNormalization", vjp: { try layerNormVJP($0) }) { ctx in
+        r.register(OpDefinition(opType: "LayerNormalization", vjp: { try layerNormVJP($0) }, lrp: .normalization) { ctx in
             [try layerNorm(ctx)]
         })
     }

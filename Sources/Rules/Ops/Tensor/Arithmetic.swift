@@ -18,13 +18,13 @@ enum ArithmeticOps {
         }) { ctx in
             [try numeric(ctx, ctx.input(0), ctx.input(1), float: { $0 + $1 }, int: { $0 &+ $1 })]
         })
-        r.register(OpDefinition(opType: "Sub", vjp: { try subGrad($0) }) { ctx in
+        r.register(OpDefinition(opType: "Sub", vjp: { try subGrad($0) }, lrp: .sum) { ctx in
             [try numeric(ctx, ctx.input(0), ctx.input(1), float: { $0 - $1 }, int: { $0 &- $1 })]
         })
-        r.register(OpDefinition(opType: "Mul", vjp: { try mulGrad($0) }) { ctx in
+        r.register(OpDefinition(opType: "Mul", vjp: { try mulGrad($0) }, lrp: .product(signals: [0, 1])) { ctx in
             [try numeric(ctx, ctx.input(0), ctx.input(1), float: { $0 * $1 }, int: { $0 &* $1 })]
         })
-        r.register(OpDefinition(opType: "Div", vjp: { try divGrad($0) }) { ctx in
+        r.register(OpDefinition(opType: "Div", vjp: { try divGrad($0) }, lrp: .product(signals: [0])) { ctx in
             let a = try ctx.input(0), b = try ctx.input(1)
             if case .int64(let d) = b.storage, d.contains(0) {
                 throw GraphError.kernel("integer division by zero")
@@ -32,15 +32,15 @@ enum ArithmeticOps {
             return [try numeric(ctx, a, b, float: { $0 / $1 },
                                 int: { $0.dividedReportingOverflow(by: $1).partialValue })]
         })
-        r.register(OpDefinition(opType: "Mod", vjp: { try modGrad($0) }) { ctx in [try mod(ctx)] })
-        r.register(OpDefinition(opType: "Pow", vjp: { try powGrad($0) }) { ctx in [try power(ctx)] })
+        r.register(OpDefinition(opType: "Mod", vjp: { try modGrad($0) }, lrp: .gradient) { ctx in [try mod(ctx)] })
+        r.register(OpDefinition(opType: "Pow", vjp: { try powGrad($0) }, lrp: .elementwise) { ctx in [try power(ctx)] })
         r.register(OpDefinition(opType: "Sum", vjp: { try sumGrad($0) }, lrp: .sum) { ctx in
             [try fold(ctx, float: { $0 + $1 }, int: { $0 &+ $1 })]
         })
-        r.register(OpDefinition(opType: "Max", vjp: { ctx in try foldGrad(ctx) { a, b in a.isNaN || a > b } }) { ctx in
+        r.register(OpDefinition(opType: "Max", vjp: { ctx in try foldGrad(ctx) { a, b in a.isNaN || a > b } }, lrp: .gradient) { ctx in
             [try fold(ctx, float: { $0.isNaN || $0 > $1 ? $0 : $1 }, int: { Swift.max($0, $1) })]
         })
-        r.register(OpDefinition(opType: "Min", vjp: { ctx in try foldGrad(ctx) { a, b in a.isNaN || a < b } }) { ctx in
+        r.register(OpDefinition(opType: "Min", vjp: { ctx in try foldGrad(ctx) { a, b in a.isNaN || a < b } }, lrp: .gradient) { ctx in
             [try fold(ctx, float: { $0.isNaN || $0 < $1 ? $0 : $1 }, int: { Swift.min($0, $1) })]
         })
     }

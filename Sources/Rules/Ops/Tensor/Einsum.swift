@@ -16,7 +16,7 @@ import Graph
 /// labels and scattered back through its view.
 enum EinsumOps {
     static func register(into r: inout OpRegistry) {
-        r.register(OpDefinition(opType: "Einsum", vjp: { try einsumGrad($0) }) { ctx in
+        r.register(OpDefinition(opType: "Einsum", vjp: { try einsumGrad($0) }, lrp: .product(signals: [0, 1])) { ctx in
             let plan = try Plan(ctx)
             return try plan.naming {
                 let views = try plan.views(ctx)

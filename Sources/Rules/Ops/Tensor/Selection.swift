@@ -24,7 +24,7 @@ enum SelectionOps {
         r.register(OpDefinition(opType: "And") { ctx in [try logic(ctx) { $0 && $1 }] })
         r.register(OpDefinition(opType: "Or") { ctx in [try logic(ctx) { $0 || $1 }] })
         r.register(OpDefinition(opType: "Xor") { ctx in [try logic(ctx) { $0 != $1 }] })
-        r.register(OpDefinition(opType: "Where", vjp: { try whereGrad($0) }) { ctx in
+        r.register(OpDefinition(opType: "Where", vjp: { try whereGrad($0) }, lrp: .gradient) { ctx in
             let c = try ctx.input(0), x = try ctx.input(1), y = try ctx.input(2)
             try require(c, .bool, "condition")
             try requireSameDType([x, y], what: "X and Y")

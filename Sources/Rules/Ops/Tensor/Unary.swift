@@ -27,10 +27,10 @@ enum UnaryOps {
         })
         // Rounding is piecewise constant: a zero gradient everywhere, as PyTorch defines it.
         // Round halves go to the even neighbour (2.5 -> 2, -1.5 -> -2); NaN stays NaN throughout.
-        r.register(OpDefinition(opType: "Ceil", vjp: flat) { ctx in [try float(ctx) { $0.rounded(.up) }] })
-        r.register(OpDefinition(opType: "Floor", vjp: flat) { ctx in [try float(ctx) { $0.rounded(.down) }] })
-        r.register(OpDefinition(opType: "Round", vjp: flat) { ctx in [try float(ctx) { $0.rounded(.toNearestOrEven) }] })
-        r.register(OpDefinition(opType: "Sign", vjp: flat) { ctx in
+        r.register(OpDefinition(opType: "Ceil", vjp: flat, lrp: .gradient) { ctx in [try float(ctx) { $0.rounded(.up) }] })
+        r.register(OpDefinition(opType: "Floor", vjp: flat, lrp: .gradient) { ctx in [try float(ctx) { $0.rounded(.down) }] })
+        r.register(OpDefinition(opType: "Round", vjp: flat, lrp: .gradient) { ctx in [try float(ctx) { $0.rounded(.toNearestOrEven) }] })
+        r.register(OpDefinition(opType: "Sign", vjp: flat, lrp: .gradient) { ctx in
             [try numeric(ctx, float: { $0 > 0 ? 1 : ($0 < 0 ? -1 : $0) }, int: { $0.signum() })]
         })
         r.register(OpDefinition(opType: "Identity", vjp: { try Grad.passThrough($0) }, lrp: .gradient) { ctx in [try ctx.input(0)] })
