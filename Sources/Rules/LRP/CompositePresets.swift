@@ -1,7 +1,7 @@
 import Graph
 
 extension Composite {
-    /// zennit's built-in composites (spec §2.5). "Dense" is Gemm / MatMul (zennit's `torch.nn.Linear`);
+    /// zennit's built-in composites. "Dense" is Gemm / MatMul (zennit's `torch.nn.Linear`);
     /// every other linear-role op (Conv, ConvTranspose, custom linear ops) gets the convolution rule.
     public enum Preset: String, Sendable, CaseIterable {
         /// ZPlus on convolutions, Epsilon on dense layers.
@@ -34,7 +34,7 @@ extension Composite {
 
         public init() {}
 
-        /// (0 − μ_c)/σ_c for the ImageNet mean and std (spec §2.3 rule 5), shape [1, 3, 1, 1].
+        /// (0 − μ_c)/σ_c for the ImageNet mean and std (docs/methods.md, "LRP rules", ZBox), shape [1, 3, 1, 1].
         public static let imagenetLow = Tensor(unchecked: [1, 3, 1, 1], floats: [-2.117904, -2.035714, -1.804444])
         /// (1 − μ_c)/σ_c, shape [1, 3, 1, 1].
         public static let imagenetHigh = Tensor(unchecked: [1, 3, 1, 1], floats: [2.248908, 2.428571, 2.640000])

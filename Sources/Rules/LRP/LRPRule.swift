@@ -44,7 +44,7 @@ public struct PassRule: LRPRule {
     }
 }
 
-/// zennit `Norm` (spec §2.3 rule 8): LRP-0 without parameters for ops that sum or average their
+/// zennit `Norm`: LRP-0 without parameters for ops that sum or average their
 /// inputs: `R_i = x_i ⊙ VJP_i(R / stab(y))`. Residual Add splits in proportion to each branch.
 public struct NormRule: LRPRule {
     public var stabilizer: Stabilizer
