@@ -2,11 +2,12 @@ import Graph
 
 /// How attributions [N, C, H, W] become one map per image [N, H, W] in [0, 1] (the CLI's `--raw`).
 ///
-/// The spec fixes no visualisation for input-space attributions, so the default (`.captum`) is
+/// No reference fixes a visualisation for input-space attributions, so the default (`.captum`) is
 /// Captum's `visualize_image_attr` with its defaults (sign "absolute_value", outlier_perc 2): sum
 /// over channels, absolute value, divide by the value at which the cumulative sum of the sorted
-/// values reaches 98 % of the total, clip to [0, 1]. `.minmax` uses the spec's min-max (§1.2,
-/// δ = 1e-7; a map with max − min < 1e-12 is all zeros) and is RISE's default.
+/// values reaches 98 % of the total, clip to [0, 1]. `.minmax` uses the shared min-max
+/// (docs/methods.md, "Conventions": δ = 1e-7; a map with max − min < 1e-12 is all zeros) and is
+/// RISE's default.
 public struct AttributionMapping: Sendable, Equatable {
     /// How the channels of each pixel are combined.
     public enum Channels: String, Sendable, Equatable, CaseIterable {
@@ -32,7 +33,7 @@ public struct AttributionMapping: Sendable, Equatable {
 
     /// Captum's heat-map default (absolute value, 2 % outliers).
     public static let captum = AttributionMapping(channels: .absoluteSum, scaling: .outlierClip(percent: 2))
-    /// |Σ_c a_c| then the spec's min-max.
+    /// |Σ_c a_c| then the shared min-max (docs/methods.md, "Conventions").
     public static let minmax = AttributionMapping(channels: .absoluteSum, scaling: .minmax)
 
     /// Maps [N, C, H, W] (or [N, H, W]) attributions to float32 maps [N, H, W] in [0, 1].

@@ -2,7 +2,7 @@ import Graph
 
 /// RISE (Petsiuk et al. 2018; eclique/RISE `explanations.py`): S = Σ_i f(x ⊙ M_i) · M_i / (N · p1)
 /// over N random masks (`RISEMasks`) multiplying the (normalised) input, the same masks for every
-/// image. Spec defaults (§7.13): N = 4000, s = 7, p1 = 0.5, a fixed seed. f is the objective's
+/// image. Defaults (docs/methods.md, "rise"): N = 4000, s = 7, p1 = 0.5, a fixed seed. f is the objective's
 /// `probabilities()` (for a class target its softmax probability: the RISE notebooks wrap the model
 /// in a Softmax; other targets keep their own score); `probability: false` uses the raw score
 /// (Group-CAM's `cam/rise.py` uses logits). The masked copies are evaluated in

@@ -1,6 +1,6 @@
 /// Bilinear resize of one h x w map.
 ///
-/// `alignCorners: false` (the spec's default, §1.2 conventions 1 and 2): half-pixel centres, the
+/// `alignCorners: false` (the default; docs/methods.md, "Conventions"): half-pixel centres, the
 /// source coordinate is (dst + 0.5)·(in/out) − 0.5, clamped to [0, in − 1]. This is both PyTorch
 /// `interpolate(mode="bilinear", align_corners=False)` and OpenCV `cv2.resize(..., INTER_LINEAR)`,
 /// which pytorch-grad-cam uses for its final maps (`scale_cam_image`); both clamp a negative source

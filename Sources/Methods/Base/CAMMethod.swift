@@ -23,7 +23,8 @@ public struct CAMContext: Sendable {
 }
 
 /// A class-activation-map method: builds a raw map [N, h, w] at each layer; the shared pipeline
-/// (`CAMPipeline`) does capture, ReLU, minmax, resizing and multi-layer aggregation (spec §1.3).
+/// (`CAMPipeline`) does capture, ReLU, minmax, resizing and multi-layer aggregation
+/// (docs/methods.md, "Conventions").
 public protocol CAMMethod: ExplanationMethod {
     /// Whether the capture runs a backward walk for dScore/dA.
     var usesGradients: Bool { get }

@@ -21,7 +21,8 @@ public struct ExplainRequest: Sendable {
     /// `ExplainModel.layout.toNCHW` converts a tensor in the model's layout).
     public var input: Tensor
     public var target: Target
-    /// Layers for layer methods (CAMs); several are aggregated (spec §1.3). Ignored by input methods.
+    /// Layers for layer methods (CAMs); several are aggregated (docs/methods.md, "Conventions").
+    /// Ignored by input methods.
     public var layers: [LayerSpec]
     /// Masked inputs (or ablated activations) evaluated per forward by perturbation methods.
     public var batchSize: Int

@@ -30,7 +30,7 @@ public struct MapBatch: Sendable, Equatable {
     }
 
     /// Per map: (M − min) / (max − min + δ), pytorch-grad-cam's `scale_cam_image` with δ = 1e-7
-    /// (spec §1.2). A map whose range is below 1e-12 (or not finite) becomes all zeros.
+    /// (docs/methods.md, "Conventions"). A map whose range is below 1e-12 (or not finite) becomes all zeros.
     public func minmax(delta: Float = 1e-7) -> MapBatch {
         var out = values
         let hw = h * w
@@ -64,7 +64,7 @@ public struct MapBatch: Sendable, Equatable {
     }
 
     /// Several layers' maps (each already normalised at the input size) combined as pytorch-grad-cam's
-    /// `aggregate_multi_layers` (spec §1.3): ReLU, mean over layers, minmax. For one layer this is
+    /// `aggregate_multi_layers`: ReLU, mean over layers, minmax. For one layer this is
     /// just the final minmax.
     public static func aggregate(_ layers: [MapBatch]) throws -> MapBatch {
         guard let first = layers.first else { throw ExplainError("no layer maps to aggregate") }

@@ -2,7 +2,8 @@ import Graph
 
 /// What a map explains: one scalar score per image, read from one output value of the model.
 ///
-/// Class scores are raw outputs (logits), as pytorch-grad-cam's `ClassifierOutputTarget` (spec §1.4).
+/// Class scores are raw outputs (logits), as pytorch-grad-cam's `ClassifierOutputTarget`
+/// (docs/methods.md, "Targets").
 /// A target is *resolved* once per image on the unperturbed input (`resolve(outputs:)`): the
 /// top-1 class is fixed there, so perturbation methods score every masked input against the same
 /// class, as pytorch-grad-cam does.

@@ -1,6 +1,6 @@
 import Graph
 
-/// CAM (Zhou et al. 2016, spec §7.1): the weights of the linear layer after global average pooling,
+/// CAM (Zhou et al. 2016; docs/methods.md, "cam"): the weights of the linear layer after global average pooling,
 /// map = Σ_k W_{c,k} A_k. The bias is not used; the shared ReLU is applied (as torch-cam; the paper
 /// has none).
 ///

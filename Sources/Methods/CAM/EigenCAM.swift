@@ -1,4 +1,5 @@
-/// Eigen-CAM (Muhammad & Yeasin 2020; pytorch-grad-cam `eigen_cam.py` / `get_2d_projection`, spec §7.10):
+/// Eigen-CAM (Muhammad & Yeasin 2020; pytorch-grad-cam `eigen_cam.py` / `get_2d_projection`;
+/// docs/methods.md, "eigencam"):
 /// per image, A reshaped to (hw x K) with each channel (column) centred, projected on its first
 /// right-singular vector; then the shared ReLU / minmax / resize. Class-agnostic, no gradients.
 ///

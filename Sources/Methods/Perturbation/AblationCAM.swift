@@ -1,6 +1,6 @@
 import Graph
 
-/// Ablation-CAM (Desai & Ramaswamy 2020; pytorch-grad-cam `ablation_cam.py`, spec §7.9):
+/// Ablation-CAM (Desai & Ramaswamy 2020; pytorch-grad-cam `ablation_cam.py`; docs/methods.md, "ablationcam"):
 /// w_k = (y − y_k) / y, where y is the target score and y_k the score with channel k of the layer
 /// ablated; map = Σ_k w_k A_k, then the shared ReLU / minmax / resize.
 ///

@@ -1,6 +1,6 @@
 import Graph
 
-/// Group-CAM (Zhang, Rao, Yang 2021; wofmanaf/Group-CAM `cam/groupcam.py`, spec §7.8):
+/// Group-CAM (Zhang, Rao, Yang 2021; wofmanaf/Group-CAM `cam/groupcam.py`; docs/methods.md, "groupcam"):
 /// 1. Grad-CAM weights w_k = mean dScore/dA_k; weighted maps w_k A_k.
 /// 2. The K channels split into `groups` contiguous chunks (torch.chunk: ceil(K/G) channels each).
 /// 3. S_g = ReLU(Σ_{k∈g} w_k A_k); M_g = minmax(Up(S_g)) at the input size (bilinear,

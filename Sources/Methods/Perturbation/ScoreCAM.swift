@@ -1,11 +1,11 @@
 import Graph
 
-/// Score-CAM (Wang et al. CVPRW 2020, spec §7.7): each channel's up-sampled, min-max normalised
+/// Score-CAM (Wang et al. CVPRW 2020; docs/methods.md, "scorecam"): each channel's up-sampled, min-max normalised
 /// activation masks the input; the target's score on the masked input weights the channel.
 /// No gradients. The masked inputs of each image are evaluated `batchSize` at a time, each batch a
 /// forward from the input; progress counts masked inputs (N·K in all).
 ///
-/// Variants (spec §10, discrepancy register):
+/// Variants (the reference codes compute different maps):
 /// - `pytorchGradCAM` (default, what pytorch-grad-cam 1.5.7 `score_cam.py` computes): masks
 ///   up-sampled with align_corners=True and normalised with δ = 1e-8; α = softmax over channels of
 ///   the target score (the raw logit for class targets); map = Σ α_k A_k at the layer's

@@ -2,7 +2,7 @@ import Graph
 import Rules
 
 /// CF-CAM, coarse-to-fine CAM based on contrastive LRP (Sun, Shi, Wang, JEIT 2023,
-/// doi 10.11999/JEIT220113), as reconstructed in spec §5.2 [RECON: only the abstract is public]:
+/// doi 10.11999/JEIT220113), reconstructed from its abstract (docs/methods.md, "cfcam"):
 ///
 /// 1. forward: A = the layer's activation [K, h, w], logits z; class c (default top-1);
 /// 2. contrastive relevance R at the layer (as Relevance-CAM: R-CAM preset, `clrp_rcam`);
@@ -13,12 +13,12 @@ import Rules
 ///    (`score`, default ReLU(p_c(X_u) − p_c(B(X))));
 /// 5. map = minmax(ReLU(Σ_u α_u Up(A_u))) (`combination`).
 ///
-/// Choices made where the spec leaves room ([RECON]/[RECALL]):
+/// Choices made where the abstract leaves room (docs/methods.md, "Reconstructed methods"):
 /// - every minmax inside the masks (M, H_u) has δ = 0 and gives zeros for a constant map
-///   (Group-CAM's convention); the final map's minmax has the spec default δ = 1e-7;
+///   (Group-CAM's convention); the final map's minmax has the shared δ = 1e-7;
 /// - a unit whose mask source is constant at the layer's resolution (range < 1e-12; e.g. a
 ///   channel that ReLU zeroes everywhere) gets α_u = 0 and is not evaluated, for every `score`
-///   (spec §5.2: "set H_k = 0 if A_k is constant; that channel gets weight 0"); with
+///   (a constant channel has H_k = 0 and weight 0); with
 ///   `logit_softmax_over_channels` the softmax runs over the evaluated units only;
 /// - up-sampling is bilinear with align_corners=False everywhere; Up is linear, so
 ///   Σ_u α_u Up(A_u) is computed as Up(Σ_u α_u A_u);

@@ -1,12 +1,13 @@
 import Rules
 
-/// The switches of CF-CAM (spec §5.3; every one is [RECON]: no code or full text of the paper is
-/// public, only the abstract). Defaults are the spec's §5.2 reconstruction.
+/// The switches of CF-CAM (every one a reconstruction choice: no code or full text of the paper is
+/// public, only the abstract). Defaults and alternatives: docs/methods.md, "cfcam" and
+/// "Reconstructed methods".
 public struct CFCAMOptions: Sendable {
     /// Where each unit's (channel's or group's) mask comes from.
     public enum MaskSource: String, CaseIterable, Sendable {
         /// H_u = minmax(Up(ReLU(A_u))) ⊙ M: the activation restricted by the spatial relevance mask
-        /// (default, spec §5.2 step 4).
+        /// (default, docs/methods.md, "cfcam" step 4).
         case actXSpatial = "act_x_spatial"
         /// H_u = minmax(Up(ReLU(R_u))): per-channel relevance masks (if "each position of the
         /// feature map" is read per channel).
@@ -50,11 +51,11 @@ public struct CFCAMOptions: Sendable {
     public var combination: Combination
     public var score: Score
     /// nil (default): every channel is a unit, K forwards. G: the K channels in G contiguous chunks
-    /// of ceil(K/G) (torch.chunk), G forwards; the spec's grouping suggestion is G = 32.
+    /// of ceil(K/G) (torch.chunk), G forwards; Group-CAM uses G = 32.
     public var groups: Int?
     public var groupWeights: GroupWeights
     /// B: Gaussian blur of the normalised input. Default Group-CAM's 51 x 51, σ = 50, reflect
-    /// ([RECON]: the paper's blur is unknown).
+    /// (a reconstruction choice: the paper's blur is unknown).
     public var blur: GaussianBlur
 
     public init(relevance: RelevanceOptions = RelevanceOptions(), maskSource: MaskSource = .actXSpatial,
@@ -66,7 +67,7 @@ public struct CFCAMOptions: Sendable {
         self.blur = try blur ?? GaussianBlur()
     }
 
-    /// Reads `rules`, `contrast` (default clrp_rcam; spec §5.3 lists clrp_rcam, sglrp, lrp),
+    /// Reads `rules`, `contrast` (auto: clrp_rcam for class targets, else lrp; or any `ContrastiveMode`),
     /// `mask-source`, `combination`, `score`, `groups` (0 = none, the default), `group-weights`,
     /// `blur-size` (51), `blur-sigma` (50).
     public init(parameters p: MethodParameters) throws {

@@ -1,18 +1,19 @@
 import Foundation
 import Graph
 
-/// FAM, Feature Activation Map (Liao, Gao, Zhang, arXiv 2307.05017, spec §6), for models without
-/// a classifier (embedding, few-shot, contrastive, retrieval): channel weights from the similarity
+/// FAM, Feature Activation Map (Liao, Gao, Zhang, arXiv 2307.05017; docs/methods.md, "fam"), for
+/// models without a classifier (embedding, few-shot, contrastive, retrieval): channel weights from the similarity
 /// between the query's embedding and a reference embedding. The target must be a similarity
 /// (`Target.similarity`, the CLI's `--reference IMAGE | --reference-embedding E.npy`); its metric
 /// decides the similarity (cosine, or the Euclidean/dot family).
 ///
-/// The formulas are [RECON] (only the abstract is public). With e_q = GAP(A) of the query at the
+/// The formulas are reconstructed, only the abstract being public (docs/methods.md,
+/// "Reconstructed methods"). With e_q = GAP(A) of the query at the
 /// layer and e_r the reference (ê = e/‖e‖, norms clamped at 1e-8):
 /// - `f1` (default): c_k = ê_q,k·ê_r,k (cosine: Σ_k c_k = s); for `euclidean` / `dot` the
 ///   query-dependent linear part c_k = e_q,k·e_r,k (−‖e_q − e_r‖² = 2⟨e_q, e_r⟩ − const);
 /// - `f2`: w_k = ê_r,k (cosine) or e_r,k: the CAM analogue; for a GAP embedding and cosine,
-///   Σ_ij Σ_k ê_r,k A_k(i,j) / (hw‖e_q‖) = cos(e_q, e_r) exactly (spec §11 item 10);
+///   Σ_ij Σ_k ê_r,k A_k(i,j) / (hw‖e_q‖) = cos(e_q, e_r) exactly (`FAMTests` checks it);
 /// - `f3`: Grad-CAM on the similarity (pytorch-grad-cam's `SimilarityToConceptTarget` pattern):
 ///   w_k = mean_ij ∂s/∂A_k(i,j); works with projection heads (any output after the layer).
 /// The weights are then normalised (`norm`): `sum` (default) w/Σw, or w/Σ|w| when Σw ≤ 0;

@@ -2,19 +2,19 @@ import Graph
 import Rules
 
 /// Which LRP rules produce the relevance that Relevance-CAM and CF-CAM read at a layer
-/// (spec §2.9, §4.5, discrepancy register §10).
+/// (docs/methods.md, "Relevance at a layer").
 public enum RelevanceRules: Sendable, Equatable, CustomStringConvertible {
-    /// The Relevance-CAM preset on a generic engine (default; spec §5.2 "default: R-CAM preset",
-    /// §10 "rcam_official for reproduction"): z⁺ **without bias** on every linear layer (conv and
+    /// The Relevance-CAM preset on a generic engine (the default of Relevance-CAM and CF-CAM, to
+    /// reproduce the Relevance-CAM code): z⁺ **without bias** on every linear layer (conv and
     /// dense, R-CAM's `relprop(alpha=1)`), Pass for activations and for BatchNorm (R-CAM's BN
     /// relprop is ≈ the identity; BN is not merged), Norm (proportional split) for residual adds and
-    /// average pools, max pools winner-takes-all. Differences from the official code, all [RECON]
+    /// average pools, max pools winner-takes-all. Differences from the official code, all deliberate
     /// choices: the stabiliser is zennit's ±1e-6 instead of a safe divide; R-CAM's conv quirk
     /// (the bias added to both partial forwards, 2b in the denominator) is not copied — the bias is
     /// dropped; the first-conv z^B rule never matters because relevance is read at a layer.
     case rcam
-    /// zennit's canonized variant (spec §4.5 `rcam_zennit`): the same rules after BatchNorm is
-    /// merged into the preceding conv (`MergeBatchNorm`), the merged bias zeroed. Equal to `rcam`
+    /// zennit's canonized variant (a "clean" Zennit re-implementation): the same rules after
+    /// BatchNorm is merged into the preceding conv (`MergeBatchNorm`), the merged bias zeroed. Equal to `rcam`
     /// unless a BN scale γ is negative (the merge flips that conv's weight signs).
     case rcamZennit
     /// A zennit composite preset with `zero_params='bias'` after `MergeBatchNorm`.
@@ -63,9 +63,9 @@ public enum RelevanceRules: Sendable, Equatable, CustomStringConvertible {
 /// How relevance at a layer is obtained: the rules and the initial relevance at the output.
 public struct RelevanceOptions: Sendable {
     public var rules: RelevanceRules
-    /// The initial relevance (spec §3.5). nil (the default): `clrp_rcam` for class targets (spec
-    /// §3.5: "for Relevance-CAM and CF-CAM use clrp_rcam"), and for any other target (contrast,
-    /// similarity, function) the gradient of its score with respect to the output (for a class this
+    /// The initial relevance (docs/methods.md, "Initial relevance for contrastive LRP"). nil (the
+    /// default): `clrp_rcam` for class targets (as the Relevance-CAM code), and for any other target
+    /// (contrast, similarity, function) the gradient of its score with respect to the output (for a class this
     /// is `e_t`, i.e. `lrp`). `lrp` uses that score gradient for every target; the other modes need
     /// a class target on [N, classes] logits.
     public var contrast: ContrastiveMode?

@@ -1,19 +1,19 @@
 import Graph
 import Rules
 
-/// Relevance-CAM (Lee et al., CVPR 2021; official repo mongeoroo/Relevance-CAM, spec §4), at any
-/// layer — intermediate layers included, which is its point:
+/// Relevance-CAM (Lee et al., CVPR 2021; official repo mongeoroo/Relevance-CAM;
+/// docs/methods.md, "relevancecam"), at any layer — intermediate layers included, which is its point:
 ///
 /// 1. contrastive LRP relevance R at the layer's output (`RelevanceOptions`: default the R-CAM
-///    preset and `clrp_rcam`, `e_t − (1/N)(1 − e_t)`, spec §3.4 / §4.1);
+///    preset and `clrp_rcam`, `e_t − (1/N)(1 − e_t)`; docs/methods.md, "Relevance at a layer");
 /// 2. channel weights α_k = mean_ij R_k(i,j) (main branch, the default) or Σ_ij R_k(i,j) (older
-///    code and the paper; `weights=sum`) — the two give identical maps after minmax (spec §4.2);
-/// 3. L = Σ_k α_k A_k at the layer's resolution; **no ReLU** by default (code parity, spec §4.4;
+///    code and the paper; `weights=sum`) — the two give identical maps after minmax;
+/// 3. L = Σ_k α_k A_k at the layer's resolution; **no ReLU** by default (code parity;
 ///    `relu=true` adds one);
-/// 4. minmax per image (δ 1e-7, the spec default, where the official `normalize` has none; a
+/// 4. minmax per image (δ 1e-7, the shared default, where the official `normalize` has none; a
 ///    constant map becomes zeros rather than NaN), then bilinear resize (align_corners=False,
 ///    cv2.resize) to the input size — the official order. The shared CAM pipeline then applies its
-///    multi-layer aggregation (ReLU, mean, minmax: pytorch-grad-cam's, spec §1.3) even for one
+///    multi-layer aggregation (ReLU, mean, minmax: pytorch-grad-cam's) even for one
 ///    layer, so the resized map is stretched back to exactly [0, 1]; the official code stops
 ///    before that stretch (an affine change: the same ranking and Pearson correlation).
 ///

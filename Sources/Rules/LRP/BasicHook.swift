@@ -1,6 +1,6 @@
 import Graph
 
-/// zennit's `BasicHook` (spec §2.1) for nodes with the LRP role `.linear(weight:bias:)`:
+/// zennit's `BasicHook` (docs/methods.md, "LRP rules") for nodes with the LRP role `.linear(weight:bias:)`:
 ///
 /// 1. for each branch m, modified input `x_m`, weight `W_m` and bias `b_m`; run the op's own
 ///    forward: `z_m = op(x_m; W_m, b_m)`;

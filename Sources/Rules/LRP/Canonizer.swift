@@ -8,7 +8,7 @@ public protocol Canonizer: Sendable, CustomStringConvertible {
     func apply(to graph: Graph) throws -> Graph
 }
 
-/// zennit's `SequentialMergeBatchNorm` / `MergeBatchNorm` (spec §2.4): a BatchNormalization whose
+/// zennit's `SequentialMergeBatchNorm` / `MergeBatchNorm`: a BatchNormalization whose
 /// input comes straight from a Conv, ConvTranspose or Gemm (and feeds nothing else) is folded into
 /// that layer's weight and bias:
 ///

@@ -37,7 +37,7 @@ extension Composite {
 
         public init() {}
 
-        /// (0 − μ_c)/σ_c for the ImageNet mean and std (spec §2.3 rule 5), shape [1, 3, 1, 1].
+        /// (0 − μ_c)/σ_c for the ImageNet mean and std (docs/methods.md, "LRP rules", ZBox), shape [1, 3, 1, 1].
         public static let imagenetLow = Tensor(unchecked: [1, 3, 1, 1], floats: [-2.117904, -2.035714, -1.804444])
         /// (1 − μ_c)/σ_c, shape [1, 3, 1, 1].
         public static let imagenetHigh = Tensor(unchecked: [1, 3, 1, 1], floats: [2.248908, 2.428571, 2.640000])

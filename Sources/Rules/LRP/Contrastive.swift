@@ -1,15 +1,16 @@
 import Foundation
 import Graph
 
-/// Initial-relevance schemes for class-contrastive LRP (spec §3.5 `contrastive_init`).
+/// Initial-relevance schemes for class-contrastive LRP (docs/methods.md,
+/// "Initial relevance for contrastive LRP").
 public enum ContrastiveMode: String, Sendable, CaseIterable {
     /// Plain LRP: `e_t`.
     case lrp
     /// Plain LRP conserving the logit: `z_t·e_t`.
     case lrpLogit = "lrp_logit"
-    /// Relevance-CAM's single pass: `e_t − (1/N)(1 − e_t)` (spec default inside R-CAM / CF-CAM).
+    /// Relevance-CAM's single pass: `e_t − (1/N)(1 − e_t)` (the default inside Relevance-CAM / CF-CAM).
     case clrpRcam = "clrp_rcam"
-    /// CLRP1 as Gu et al.'s code (spec default for pixel-level CLRP): target `|z_t|·e_t`, dual
+    /// CLRP1 as Gu et al.'s code (the default of `clrp`): target `|z_t|·e_t`, dual
     /// `|z_j|` at every j ≠ t; each normalised to total 1; ReLU of the difference.
     case clrp1Gu = "clrp1_gu"
     /// CLRP1 as the SGLRP repository: target `z_t·e_t`, dual `z_t/(N−1)` at every j ≠ t;
@@ -22,11 +23,11 @@ public enum ContrastiveMode: String, Sendable, CaseIterable {
     /// SGLRP in one pass (linearity): `R_init = ∂softmax(z)_t/∂z = ŷ_t(δ_tn − ŷ_n)`.
     case sglrp
     /// SGLRP as the official code: target `(ŷ_t(1−ŷ_t) + 1e-8)·e_t`, dual `ŷ_t·ŷ_n` (n ≠ t),
-    /// `R_t − R_d·ΣR_t/ΣR_d` (spec default for pixel-level SGLRP).
+    /// `R_t − R_d·ΣR_t/ΣR_d` (the default of `sglrp`).
     case sglrpScaled = "sglrp_scaled"
 }
 
-/// Contrastive LRP (CLRP) and softmax-gradient LRP (SGLRP), spec §3.
+/// Contrastive LRP (CLRP) and softmax-gradient LRP (SGLRP) (docs/methods.md, "clrp" and "sglrp").
 public enum Contrastive {
     /// The initial relevance at the logits `z` [B, N] for one target class per sample: the target
     /// seed and, for two-pass modes (`clrp1_gu`, `clrp1_uniform`, `sglrp_scaled`), the dual seed.

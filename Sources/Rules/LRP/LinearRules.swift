@@ -1,7 +1,8 @@
 import Graph
 
-/// The LRP rules of zennit 0.5.1 (`rules.py`), spec §2.3, as `BasicHook`s, plus the parameter-free
-/// rules. `zeroBias` is zennit's `zero_params='bias'`. The `stabilizer` is spec §2.2.
+/// The LRP rules of zennit 0.5.1 (`rules.py`; docs/methods.md, "LRP rules") as `BasicHook`s, plus
+/// the parameter-free rules. `zeroBias` is zennit's `zero_params='bias'`; the `stabilizer` is a
+/// `Stabilizer`.
 public enum LRPRules {
     // MARK: Input and parameter modifiers
 

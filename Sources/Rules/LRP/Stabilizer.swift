@@ -1,6 +1,6 @@
 import Graph
 
-/// The denominator stabiliser of zennit (`core.py: stabilize`), spec §2.2.
+/// The denominator stabiliser of zennit (`core.py: stabilize`).
 ///
 /// `stab(z) = z + ε·σ(z)` with σ(z) = +1 for z ≥ 0 (zero counts as positive) and −1 for z < 0.
 /// - `clip`: use `σ(z)·max(|z|, ε)` instead of shifting.
