@@ -215,13 +215,16 @@ final class TensorGradNewOpsTests: XCTestCase {
     /// The new routing and activation ops declare the LRP roles the relevance walk relies on.
     func testLRPRoles() throws {
         let r = standardRegistry()
-        for op in ["Tile", "DepthToSpace", "SpaceToDepth", "TopK"] {
+        for op in ["Tile", "DepthToSpace", "SpaceToDepth", "TopK", "Mod", "Ceil", "Floor", "Round", "Sign"] {
             XCTAssertEqual(r.lookup(domain: "", opType: op, opset: 21)?.lrp, .gradient, op)
         }
         for op in ["Softplus", "Mish", "Softsign", "Celu", "Selu", "ThresholdedRelu"] {
             XCTAssertEqual(r.lookup(domain: "", opType: op, opset: 21)?.lrp, .elementwise, op)
         }
-        for op in ["Einsum", "Less", "Greater", "And", "Not", "ArgMax", "ArgMin", "Mod"] {
+        // Einsum is a product: a constant operand is a weight (the epsilon rule of a linear map), and
+        // of two computed operands the gate (a Softmax attention) is held constant.
+        XCTAssertEqual(r.lookup(domain: "", opType: "Einsum", opset: 21)?.lrp, .product(signals: [0, 1]))
+        for op in ["Less", "Greater", "And", "Not", "ArgMax", "ArgMin"] {
             XCTAssertNil(r.lookup(domain: "", opType: op, opset: 21)?.lrp, op)
         }
         for op in ["Less", "GreaterOrEqual", "Xor", "Not", "ArgMax", "ArgMin"] {
