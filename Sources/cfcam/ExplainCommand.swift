@@ -60,7 +60,7 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: "SmoothGrad around the method: average its maps over this many noisy copies of the input.")
     var smoothSamples: Int?
 
-    @Option(help: "Noise standard deviation for --smooth-samples, in input units (Captum's stdevs; default 0.15).")
+    @Option(help: "Noise standard deviation for --smooth-samples, in input units, as Captum's stdevs (default 0.15).")
     var smoothStdev: Float?
 
     @Flag(help: "Report progress of methods that evaluate many rows on stderr.")

@@ -4,7 +4,7 @@ import TestSupport
 import XCTest
 
 /// Occlusion on a linear model (hand-derived), RISE's masks and its constant-model property
-/// (spec §11 item 9), SmoothGrad's own sampling, and the map reductions.
+/// (docs/methods.md, "rise"), SmoothGrad's own sampling, and the map reductions.
 final class AttributionPerturbationTests: XCTestCase {
     /// Linear score: occluding a window changes the score by Σ_window w·x; with windows that do not
     /// overlap, every element's attribution is its window's sum.
@@ -87,7 +87,7 @@ final class AttributionPerturbationTests: XCTestCase {
     }
 
     /// A model whose output ignores its input: S = p_c Σ_i M_i / (N p1) exactly, which is ≈ p_c
-    /// everywhere (spec §11 item 9).
+    /// everywhere (docs/methods.md, "rise").
     func testRISEOfInputIgnoringModelIsConstant() throws {
         let logits: [Float] = [0.5, 2, -1]
         var model = try ToyModels.constant(d: 3 * 16 * 16, logits: logits)

@@ -4,7 +4,7 @@ import Rules
 import TestSupport
 import XCTest
 
-/// FAM (spec §6) on an FC-less embedding net, checked against closed forms.
+/// FAM (docs/methods.md, "fam") on an FC-less embedding net, checked against closed forms.
 final class FAMTests: XCTestCase {
     struct Setup {
         let model: ExplainModel
@@ -75,7 +75,7 @@ final class FAMTests: XCTestCase {
     }
 
     /// F3 is Grad-CAM on the similarity: for a GAP embedding and cosine, w_k =
-    /// (ê_r,k − s·ê_q,k) / (hw‖e_q‖) (spec §6.3).
+    /// (ê_r,k − s·ê_q,k) / (hw‖e_q‖) (docs/methods.md, "fam").
     func testF3MatchesTheCosineGradientClosedForm() throws {
         let s = try setup(gradients: true)
         let a = s.layer.activation

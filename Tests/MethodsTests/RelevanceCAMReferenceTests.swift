@@ -39,7 +39,7 @@ final class RelevanceCAMReferenceTests: XCTestCase {
     func testResNetish() throws { try checkModel("resnetish") }
     func testVGGish() throws { try checkModel("vggish") }
 
-    /// The default is the R-CAM preset with clrp_rcam (spec §4.1, §5.2).
+    /// The default is the R-CAM preset with clrp_rcam (docs/methods.md, "relevancecam" and "Relevance at a layer").
     func testDefaultsAreRCAMPresetAndCLRP() throws {
         let fx = try RCAMFixture("resnetish")
         let request = try fx.request(layer: "mid")

@@ -3,7 +3,7 @@ import Rules
 import TestSupport
 import XCTest
 
-/// CLRP and SGLRP (spec §3): initial relevance per mode, single-pass = two-pass by linearity,
+/// CLRP and SGLRP (docs/methods.md, "Initial relevance for contrastive LRP"): initial relevance per mode, single-pass = two-pass by linearity,
 /// and the two-pass combinations.
 final class LRPContrastiveTests: XCTestCase {
     private let z = ft([1, -2, 3, 0.5, 2, -1], [2, 3])

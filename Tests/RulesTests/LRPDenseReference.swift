@@ -1,4 +1,4 @@
-/// The LRP rules written directly from their dense-matrix formulas (spec §2.3), in Double, as an
+/// The LRP rules written directly from their dense-matrix formulas (docs/methods.md, "LRP rules"), in Double, as an
 /// independent reference for the graph implementation. A layer is z = A·x + b with A [K × J];
 /// `mask` marks which inputs are in each output's receptive field (all ones for a dense layer).
 struct DenseLayer {

@@ -3,7 +3,7 @@ import Rules
 import TestSupport
 import XCTest
 
-/// Whole-graph properties: conservation (spec §11 item 2), linearity (item 4), BatchNorm merge
+/// Whole-graph properties: conservation, linearity, BatchNorm merge
 /// (item 3), composite selection, the no-rule error and the gradient x input fallback.
 final class LRPGraphTests: XCTestCase {
     private func assertConserved(_ r: [String: Tensor], _ totals: [Float], tol: Float, _ what: String, line: UInt = #line) {

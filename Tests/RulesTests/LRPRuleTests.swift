@@ -6,7 +6,7 @@ import XCTest
 /// Each rule against the spec's golden vectors (§2.7, verified with zennit 0.5.1) and against its
 /// dense-matrix formula on a Gemm and on a strided, padded Conv.
 final class LRPRuleTests: XCTestCase {
-    // MARK: Golden vectors (spec §2.7)
+    // MARK: Golden vectors (hand-computed from the rules in docs/methods.md, "LRP rules")
 
     /// x [1, 3] -> Gemm(W [2, 3], transB) + b -> y [1, 2]; relevance [1, 0] at y.
     private func golden(_ rule: any LRPRule, bias: [Float] = [0.2, -0.3]) throws -> [Float] {

@@ -11,7 +11,7 @@ import Graph
 ///   blends and maps one layout; `layout` overrides the inferred one;
 /// - a **batch policy** (`BatchPolicy`): a graph with a fixed batch is relaxed when that provably
 ///   gives the same rows, else evaluated in chunks of its fixed size.
-/// Layer methods add views of channels-last and token feature maps on demand (`withLayers`).
+/// Layer methods add views of channels-last and token feature maps on demand (`withViews(of:)`).
 public struct ExplainModel: Sendable {
     /// Choices that shape the prepared graph (the CLI's `--output`, `--score`, `--layout`).
     public struct Options: Sendable, Equatable {
