@@ -98,10 +98,11 @@ public struct BackwardWalker: Sendable {
     }
 
     /// Gradients of `seeds` (dObjective/dValue at chosen values, usually graph outputs) with respect
-    /// to every value in `read`, using each op's VJP. `feeds` are the graph inputs.
+    /// to every value in `read`, using each op's VJP. `feeds` are the graph inputs; the forward runs
+    /// at the walker's `precision`.
     public func gradients(feeds: [String: Tensor], seeds: [String: Tensor], read: Set<String>) throws -> [String: Tensor] {
         let nodes = nodesBetween(from: read, to: Set(seeds.keys))
-        let exec = try Executor(graph: graph, registry: registry, threads: threads)
+        let exec = try Executor(graph: graph, registry: registry, threads: threads, precision: precision)
         let values = try exec.run(feeds, fetch: forwardValuesNeeded(nodes: nodes).filter { graph.initializers[$0] == nil } + Array(read.filter { graph.initializers[$0] == nil }))
         return try walk(values: values.merging(feeds) { a, _ in a }, seeds: seeds, read: read) { node, def, ctx in
             guard let vjp = def.vjp else {

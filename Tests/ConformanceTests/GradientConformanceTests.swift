@@ -55,7 +55,9 @@ final class GradientConformanceTests: XCTestCase {
                 let width = 1000
                 var seed = [Float](repeating: 0, count: targets.count * width)
                 for (b, t) in targets.enumerated() { seed[b * width + Int(t)] = 1 }
-                let walker = BackwardWalker(graph: graph, registry: registry)
+                // Gradient explanations run their forward at reference precision (`ExplainModel`),
+                // so ReLU / max-pool routing follows the reference's float32 forward.
+                let walker = BackwardWalker(graph: graph, registry: registry, precision: .reference)
                 let grads = try walker.gradients(feeds: ["input": input],
                                                  seeds: [classes: try Tensor(shape: [targets.count, width], floats: seed)],
                                                  read: ["input", layer])

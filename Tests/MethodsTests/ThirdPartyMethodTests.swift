@@ -114,12 +114,17 @@ final class ThirdPartyMethodTests: XCTestCase {
             let row = Array(top[(b * 1000)..<((b + 1) * 1000)])
             XCTAssertEqual(row.indices.max { row[$0] < row[$1] }, p.top5.first, "\(p.name): top-1")
         }
-        let cheap: [String: [String]] = ["ig": ["steps=8"], "rise": ["masks=200"], "smoothgrad": ["samples=3"], "occlusion": ["window=32", "stride=32"]]
+        // FAM explains a similarity through the classifier head (f3: Grad-CAM of the similarity).
+        let cheap: [String: [String]] = ["ig": ["steps=8"], "rise": ["masks=200"], "smoothgrad": ["samples=3"], "occlusion": ["window=32", "stride=32"],
+                                         "fam": ["variant=f3"]]
+        // One channel re-scoring per channel of 1280: these run on the first photo only.
+        let perChannel: Set<String> = ["scorecam", "ablationcam", "cfcam"]
         for e in MethodRegistry.entries {
             var target = Target.top1
             if e.needsSimilarity { target = .similarity(to: try model.forward(try x.rowsForTest(1..<2)).floats(), metric: .cosine) }
             let m = try e.method(try MethodParameters(parsing: cheap[e.name] ?? []))
-            let v = try m.explain(ExplainRequest(input: e.needsSimilarity ? try x.rowsForTest(0..<1) : x, target: target, batchSize: 32), model: model)
+            let input = e.needsSimilarity || perChannel.contains(e.name) ? try x.rowsForTest(0..<1) : x
+            let v = try m.explain(ExplainRequest(input: input, target: target, batchSize: 32), model: model)
             let f = try v.floats()
             XCTAssertTrue(f.allSatisfy(\.isFinite), e.name)
             XCTAssertGreaterThan((f.max() ?? 0) - (f.min() ?? 0), 0, "\(e.name): a non-constant map")

@@ -33,7 +33,7 @@ public struct LayerCapture: Sendable {
         let outKey = "\u{0}output"
         let merged = try model.perChunk(input.shape[0]) { r in
             let x = try model.padded(input, r)
-            let values = try model.executor.run([model.inputName: x], fetch: fetch)
+            let values = try (gradients ? model.walkExecutor : model.executor).run([model.inputName: x], fetch: fetch)
             guard let full = values[output] else { throw GraphError.missingValue(output) }
             guard full.rank >= 1, full.shape[0] == x.shape[0] else {
                 throw ExplainError("target output '\(output)' has shape \(full.shape); it must be [N, ...] for an input batch of \(x.shape[0])")

@@ -41,7 +41,12 @@ public struct ExplainModel: Sendable {
     public var outputName: String { output.value }
     public let output: OutputChoice
     public let batch: BatchPolicy
+    /// Plain forwards (scores, perturbation batches): the fast kernels.
     let executor: Executor
+    /// Forwards whose values a gradient walk reads: `ComputePrecision.reference`, so ReLU and
+    /// max-pool routing near float ties follows the reference computation (Winograd's rounding
+    /// flipped some on VGG16-BN).
+    let walkExecutor: Executor
     let walker: BackwardWalker
 
     public init(graph: Graph, registry: OpRegistry, threads: Int = Executor.defaultThreads, options: Options = Options()) throws {
@@ -96,6 +101,7 @@ public struct ExplainModel: Sendable {
         self.inputName = input; self.nativeInputName = native; self.layout = layout
         self.output = output; self.batch = batch
         self.executor = try Executor(graph: graph, registry: registry, threads: threads)
+        self.walkExecutor = try Executor(graph: graph, registry: registry, threads: threads, precision: .reference)
         self.walker = BackwardWalker(graph: graph, registry: registry, threads: threads)
     }
 
@@ -218,7 +224,7 @@ public struct ExplainModel: Sendable {
         var scores: [Float] = []
         let g = try perChunk(x.shape[0]) { r in
             let xr = try padded(x, r)
-            var values = try executor.run([inputName: xr], fetch: fetch)
+            var values = try walkExecutor.run([inputName: xr], fetch: fetch)
             values[inputName] = xr
             guard let y = values[out] else { throw GraphError.missingValue(out) }
             let (s, seed) = try rows.slice(r).evaluate(try y.rows(0..<r.count), probabilityOutput: isProbability(out))
