@@ -40,16 +40,9 @@ public enum LayerResolver {
         let graph = model.graph
         let ancestors = graph.nodesNeeded(for: [output], given: [model.inputName])
         let values = ancestors.flatMap { graph.nodes[$0].outputs }.filter { !$0.isEmpty }
-        var g = graph
-        if values.contains(where: { g.shapeOf($0) == nil }) {
-            try? g.inferShapes(registry: model.registry, threads: model.threads, values: values)
-        }
-        func dims(_ v: String) -> [Int]? { g.shapeOf(v)?.enumerated().map { i, d in d.value ?? (i == 0 ? 1 : 2) } }
-        let producers = graph.producers()
-        func form(_ v: String) -> GraphAdapters.LayerForm? {
-            guard let d = dims(v) else { return nil }
-            return GraphAdapters.form(dims: d, producer: producers[v].map { graph.nodes[$0] }, inputLayout: model.layout)
-        }
+        let shapes = model.layerShapes(values)
+        let producers = shapes.producers
+        let dims = shapes.dims, form = shapes.form
         func throughLayout(_ v: String) -> String {
             guard let p = producers[v], graph.nodes[p].opType == "Transpose", let x = graph.nodes[p].inputs.first,
                   let d = dims(x), d.count == 4, form(x) == .nchw else { return v }

@@ -50,9 +50,6 @@ public struct ExplainModel: Sendable {
     let walker: BackwardWalker
 
     public init(graph: Graph, registry: OpRegistry, threads: Int = Executor.defaultThreads, options: Options = Options()) throws {
-        guard graph.feedInputs.count == 1, let native = graph.feedInputs.first?.name else {
-            throw ExplainError("explanations need a model with exactly one input, '\(graph.name)' has \(graph.feedInputs.count) (\(graph.feedInputs.map(\.name).joined(separator: ", ")))")
-        }
         let (pruned, choice) = try ExplainModel.pruned(graph, options: options)
         try self.init(pruned: pruned, choice: choice, registry: registry, threads: threads, layout: options.layout)
     }
@@ -60,9 +57,7 @@ public struct ExplainModel: Sendable {
     /// From a graph already pruned by `pruned(_:options:)` (and possibly folded since).
     public init(pruned: Graph, choice: OutputChoice, registry: OpRegistry, threads: Int = Executor.defaultThreads,
                 layout: InputLayout? = nil) throws {
-        guard pruned.feedInputs.count == 1, let native = pruned.feedInputs.first?.name else {
-            throw ExplainError("explanations need a model with exactly one input, '\(pruned.name)' has \(pruned.feedInputs.count)")
-        }
+        let native = try ExplainModel.imageInput(of: pruned)
         let threads = max(1, threads)
         let layout = layout ?? InputLayout.infer(input: native, graph: pruned)
         if let dims = pruned.inputs.first(where: { $0.name == native })?.shape, dims.count != 4 {
@@ -79,7 +74,7 @@ public struct ExplainModel: Sendable {
     /// and the output choice. `init` prunes the same way; a loader prunes first when the dropped
     /// nodes might use ops the registry lacks (`ModelLoader.prepare` checks support afterwards).
     public static func pruned(_ graph: Graph, options: Options = Options()) throws -> (Graph, OutputChoice) {
-        guard let native = graph.feedInputs.first?.name else { throw ExplainError("the model '\(graph.name)' has no input") }
+        let native = try imageInput(of: graph)
         let choice = try OutputChoice.choose(in: graph, requested: options.output, score: options.score)
         for k in options.keep where graph.producers()[k] == nil {
             throw ExplainError("value '\(k)' is not computed by the graph '\(graph.name)'")
@@ -93,6 +88,14 @@ public struct ExplainModel: Sendable {
             pruned.outputs.append(ValueInfo(name: choice.value, dtype: .float32, shape: graph.shapeOf(choice.value)))
         }
         return (pruned, choice)
+    }
+
+    /// The graph's single feed input.
+    static func imageInput(of graph: Graph) throws -> String {
+        guard graph.feedInputs.count == 1, let native = graph.feedInputs.first?.name else {
+            throw ExplainError("explanations need a model with exactly one input, '\(graph.name)' has \(graph.feedInputs.count) (\(graph.feedInputs.map(\.name).joined(separator: ", ")))")
+        }
+        return native
     }
 
     init(prepared graph: Graph, registry: OpRegistry, threads: Int, input: String, native: String, layout: InputLayout,
@@ -130,23 +133,10 @@ public struct ExplainModel: Sendable {
     /// Runs the model: `fetch` from `feeds` (the input and/or intermediate values to start from).
     /// A fixed-batch graph runs the rows in chunks of its batch size.
     public func run(_ feeds: [String: Tensor], fetch: [String]) throws -> [String: Tensor] {
-        guard let b = batch.limit, let rows = feeds.values.first?.shape.first, rows != b else {
-            return try executor.run(feeds, fetch: fetch)
+        guard batch.limit != nil, let rows = feeds.values.first?.shape.first else { return try executor.run(feeds, fetch: fetch) }
+        return try perChunk(rows) { r in
+            try unpadded(try executor.run(try feeds.mapValues { try padded($0, r) }, fetch: fetch), rows: r.count)
         }
-        var parts: [[String: Tensor]] = []
-        for r in chunks(rows, size: b) {
-            var f: [String: Tensor] = [:]
-            for (k, v) in feeds { f[k] = try v.rows(r, paddedTo: b) }
-            var out = try executor.run(f, fetch: fetch)
-            for (k, v) in out where v.rank >= 1 && v.shape[0] == b { out[k] = try v.rows(0..<r.count) }
-            parts.append(out)
-        }
-        return try merge(parts, rows: rows)
-    }
-
-    /// Row ranges for chunked evaluation.
-    func chunks(_ rows: Int, size: Int) -> [Range<Int>] {
-        stride(from: 0, to: rows, by: max(1, size)).map { $0..<min(rows, $0 + max(1, size)) }
     }
 
     /// Per-chunk results stacked along the batch axis (values without a batch axis: the first).
@@ -166,13 +156,14 @@ public struct ExplainModel: Sendable {
     /// stacks what it returns.
     func perChunk(_ rows: Int, _ body: (Range<Int>) throws -> [String: Tensor]) throws -> [String: Tensor] {
         guard let b = batch.limit, rows != b else { return try body(0..<rows) }
-        return try merge(try chunks(rows, size: b).map(body), rows: rows)
+        return try merge(try BatchRows.chunks(total: rows, size: b).map(body), rows: rows)
     }
 
     /// Rows `r` of `x`, padded to the fixed batch when the graph has one.
     func padded(_ x: Tensor, _ r: Range<Int>) throws -> Tensor {
+        if r.count == x.shape[0] && r.count == (batch.limit ?? r.count) { return x }
         if let b = batch.limit { return try x.rows(r, paddedTo: b) }
-        return r.count == x.shape[0] ? x : try x.rows(r)
+        return try x.rows(r)
     }
 
     /// A seed for the first rows of `like`, with zero rows for the padding.
