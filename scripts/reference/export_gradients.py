@@ -12,6 +12,7 @@ target). `<name>.grad.npz` holds:
     grad_input  d objective / d input
     grad_layer  d objective / d (output of LAYER[name]), the layer explanation methods use
     layer_value the ONNX value name of that layer's output (uint8-encoded string)
+Autograd runs in float64 on the float32 model's weights (see main()).
 The ONNX value name is found from the legacy exporter's scope names: the last node whose name
 starts with "/a/a.b/" for module path "a.b".
 """
@@ -61,7 +62,11 @@ def main() -> int:
         out_path = os.path.join(args.out, f"{name}.grad.npz")
         if not os.path.exists(onnx_path) or os.path.exists(out_path):
             continue
-        model = em.build_model(name)
+        # float64 (the float32 weights and input, exactly widened): the reference is the exact
+        # gradient, the same on every CPU; a float32 forward's ReLU / max-pool routing near ties
+        # depends on the machine's kernels (oneDNN's summation order), so a float32 reference made
+        # on another machine routes differently. Saved as float32.
+        model = em.build_model(name).double()
         layer = dict(model.named_modules())[LAYER[name]]
         captured = {}
         # Capture the module's output and hand the rest of the network a copy, so an in-place op
@@ -71,7 +76,7 @@ def main() -> int:
             captured["a"] = o
             return o.clone()
         hook = layer.register_forward_hook(hook)
-        x = torch.from_numpy(x_np.copy()).requires_grad_(True)
+        x = torch.from_numpy(x_np.astype(np.float64)).requires_grad_(True)
         logits = model(x)
         hook.remove()
         act = captured["a"]
@@ -80,7 +85,7 @@ def main() -> int:
         logits.gather(1, target[:, None]).sum().backward()
         value = onnx_value_for(onnx_path, LAYER[name])
         np.savez(out_path, input=x_np, target=target.numpy().astype(np.int64),
-                 grad_input=x.grad.numpy(), grad_layer=act.grad.numpy(),
+                 grad_input=x.grad.numpy().astype(np.float32), grad_layer=act.grad.numpy().astype(np.float32),
                  layer_value=np.frombuffer(value.encode(), dtype=np.uint8))
         print(f"{name}: layer {LAYER[name]} -> {value}, |grad_input|max {x.grad.abs().max():.3g}", flush=True)
     return 0
