@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "Importers", targets: ["Importers"]),
         .library(name: "Rules", targets: ["Rules"]),
         .library(name: "Methods", targets: ["Methods"]),
+        .library(name: "Runs", targets: ["Runs"]),
         .executable(name: "cfcam", targets: ["cfcam"]),
     ],
     dependencies: [
@@ -20,6 +21,8 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZip", path: "Sources/CZip", pkgConfig: "libzip",
                        providers: [.apt(["libzip-dev"])]),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
                        providers: [.apt(["libpng-dev"])]),
         // protoc-c output for Sources/ONNXProto/onnx-subset.proto (scripts/regen-onnx-proto.sh)
@@ -39,10 +42,12 @@ let package = Package(
         .target(name: "Rules", dependencies: ["Graph", "CBLAS", "CShims", "CKernels"], path: "Sources/Rules"),
         .target(name: "Importers", dependencies: ["Graph", "ONNXProto", "CZip", "CPNG"], path: "Sources/Importers"),
         .target(name: "Methods", dependencies: ["Graph", "Rules"], path: "Sources/Methods"),
+        // Folder runs: input sets, shards, the SQLite run index, progress, HTML reports.
+        .target(name: "Runs", dependencies: ["CSQLite"], path: "Sources/Runs"),
 
         // MARK: CLI
         .executableTarget(name: "cfcam", dependencies: [
-            "Graph", "Rules", "Importers", "Methods",
+            "Graph", "Rules", "Importers", "Methods", "Runs",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/cfcam"),
 
@@ -59,6 +64,7 @@ let package = Package(
         .testTarget(name: "ImporterTests", dependencies: ["Graph", "Rules", "Importers", "TestSupport"]),
         .testTarget(name: "ConformanceTests", dependencies: ["Graph", "Rules", "Importers", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+        .testTarget(name: "RunsTests", dependencies: ["Runs", "TestSupport"]),
         .testTarget(name: "MethodsTests", dependencies: ["Graph", "Rules", "Importers", "Methods", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
