@@ -15,9 +15,10 @@ import XCTest
 /// image 1 moved by 6.5% of its max between two machines.) cfcam runs its gradient walks' forward at
 /// reference precision, so routing follows the exact forward except at genuine float32 ties; one
 /// such flip deep in a network would change the input gradient over its receptive field by a
-/// little. So maps are compared per image by Pearson correlation (>= 0.9995) and max |diff|
-/// (<= 5% of max |reference|); the printed statistics show how close each is (VGG16-BN and
-/// SqueezeNet: within 1e-6 of max everywhere).
+/// little. So maps are compared per image by Pearson correlation (>= 0.9999), the share of
+/// elements within 1e-4 of max |reference| (>= 99%) and max |diff| (<= 1% of max |reference|);
+/// measured: every compared map of the 12 architectures has all its elements within 1e-4 of max
+/// (VGG16-BN and SqueezeNet within 1e-6).
 final class GradientConformanceTests: XCTestCase {
     /// Maps not compared, with the reason.
     static let excluded: [String: String] = [
@@ -73,8 +74,9 @@ final class GradientConformanceTests: XCTestCase {
                         let st = GradientAgreement(Array(g[(b * per)..<((b + 1) * per)]), Array(w[(b * per)..<((b + 1) * per)]))
                         print(String(format: "%@ %@ image %d: pearson %.7f, %.2f%% of elements within 1e-4 x max, max diff %.3g of max",
                                      name, key, b, st.pearson, st.fractionClose * 100, st.maxRelative))
-                        XCTAssertGreaterThanOrEqual(st.pearson, 0.9995, "\(name) \(key) image \(b)")
-                        XCTAssertLessThanOrEqual(st.maxRelative, 0.05, "\(name) \(key) image \(b)")
+                        XCTAssertGreaterThanOrEqual(st.pearson, 0.9999, "\(name) \(key) image \(b)")
+                        XCTAssertGreaterThanOrEqual(st.fractionClose, 0.99, "\(name) \(key) image \(b)")
+                        XCTAssertLessThanOrEqual(st.maxRelative, 0.01, "\(name) \(key) image \(b)")
                     }
                 }
                 compared += 1
