@@ -21,15 +21,15 @@ Tables ([256, 3] uint8, RGB; entry i is the colour of index i = uint8(255 * v)):
     grey     entry i = (i, i, i)
 
 Overlays: pytorch-grad-cam's own `show_cam_on_image(img, mask, use_rgb=True, colormap, image_weight=1-alpha)`,
-imported from the installed package. Its module imports scipy (for a function not used here); when scipy
-(and scikit-learn, imported by the package __init__) are missing they are replaced by a stub that raises if called; `tvshim` is imported first
-because the package imports torchvision. For viridis the colormap argument is the
-matplotlib table above given to OpenCV as a user LUT (applyColorMap accepts a 256x1x3 uint8 table), so
-the overlay uses exactly the viridis table cfcam ships.
+imported from the installed package. Its module imports scipy (for a function not used here) and the
+package __init__ imports scikit-learn; when they are missing they are replaced by stubs that raise if
+called. `tvshim` is imported first because the package imports torchvision. For viridis the colormap
+argument is the matplotlib table above given to OpenCV as a user LUT (applyColorMap accepts a 256x1x3
+uint8 table), so the overlay uses exactly the viridis table cfcam ships.
     image          [17, 29, 3] uint8, seeded (width 29, height 17); img_float = float32(image) / 255
     grey           [17, 29] uint8, seeded; overlays replicate it to RGB
-    mask           [17, 29] float32 in [0, 1], seeded; a third of its entries are float32(k / 255)
-                   (exact index boundaries, where the truncating uint8 cast matters)
+    mask           [17, 29] float32 in [0, 1], seeded; a third of its entries are float32(k / 255),
+                   exact index boundaries (255 * float32(k / 255) lands on k in float32, one ulp from k - 1)
     raw            [17, 29] float32, signed, seeded; raw_scaled = pytorch-grad-cam's scale_cam_image([raw])[0]
     overlay_<cmap>_<a>   show_cam_on_image(img_float, mask, alpha a/100) for cmap in jet, viridis; a in 50, 30
     overlay_minmax_jet_50  the same with mask = raw_scaled
