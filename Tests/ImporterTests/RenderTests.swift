@@ -215,6 +215,12 @@ final class RenderTests: XCTestCase {
         XCTAssertEqual(try ink("\u{7}"), try ink("?"))
         XCTAssertNotEqual(try ink("A"), try ink("?"))
         XCTAssertNotEqual(try ink("a"), try ink("e"))
+        XCTAssertEqual([17, 199, 200, 224, 399, 400, 600, 5000].map { Panel.textScale(tileHeight: $0) }, [1, 1, 2, 2, 2, 3, 4, 4])
+        // A 224-high tile gets 2x text: strip = 2 * (2 * 2) margins + 8 * 2 - 2.
+        let big = try PixelImage(width: 224, height: 224, channels: 1, depth: 16, samples: .init(repeating: 65535, count: 224 * 224))
+        let p = try Panel.compose([(big, "Grad-CAM")])
+        XCTAssertEqual([p.width, p.height], [224, 224 + 8 + 14])
+        XCTAssertEqual(p.sample(100, 100, 0), 255, "16-bit white scales to 255")
     }
 
     func testPanelErrors() throws {

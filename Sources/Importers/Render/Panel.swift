@@ -26,9 +26,11 @@ public enum Panel {
         guard let first = tiles.first else { throw RenderError("panel", "needs at least one tile") }
         let height = first.image.height
         let scale = textScale(tileHeight: height)
-        let widths = tiles.map { t in
-            max(1, Int((Double(t.image.width) * Double(height) / Double(t.image.height)).rounded()))
+        let scaledWidths = tiles.map { t in max(1, (Double(t.image.width) * Double(height) / Double(t.image.height)).rounded()) }
+        guard let widest = scaledWidths.max(), widest * Double(height) <= Double(maxPixels) else {
+            throw RenderError("panel", "a tile scaled to \(height) pixels high is over the \(maxPixels)-pixel limit")
         }
+        let widths = scaledWidths.map { Int($0) }
         let lines = tiles.map { captionLines($0.caption) }
         let lineCount = max(1, lines.map(\.count).max() ?? 1)
         let margin = 2 * scale
