@@ -3,7 +3,7 @@
 # with --python, the pinned Python reference environment used by tests and benchmarks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pkgs=(libprotobuf-c-dev protobuf-c-compiler libopenblas-dev libpng-dev libzip-dev pkg-config)
+pkgs=(libprotobuf-c-dev protobuf-c-compiler libopenblas-dev libpng-dev libzip-dev libturbojpeg0-dev libwebp-dev pkg-config)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
