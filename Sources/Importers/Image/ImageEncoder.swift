@@ -7,7 +7,7 @@ import Darwin
 /// Writes `PixelImage`s as PNG or JPEG (WebP is read-only in cfcam).
 ///
 /// PNG: grey or RGB, 8-bit, or 16-bit when the image is 16-bit. JPEG: TurboJPEG, accurate DCT,
-/// 4:2:0 chroma for colour, one component for grey, 16-bit images scaled to 8 bits.
+/// 4:4:4 chroma at quality >= 90 (4:2:0 below), one component for grey, 16-bit images scaled to 8 bits.
 /// Files are written atomically (`AtomicFile`).
 public enum ImageEncoder {
     /// Format from the extension (.png, .jpg/.jpeg); 8-bit PNG or JPEG (quality 1...100, default 95); atomic (AtomicFile).

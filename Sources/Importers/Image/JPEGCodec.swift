@@ -8,8 +8,9 @@ import CTurboJPEG
 /// conversion is guessed for them). The EXIF orientation (see `ExifOrientation`) is applied to
 /// the pixels, as PIL's `ImageOps.exif_transpose` does.
 ///
-/// libjpeg warnings: a truncated file ("Premature end of JPEG file") is an error; other warnings
-/// (such as stray bytes between markers) are tolerated, as PIL tolerates them.
+/// libjpeg warnings are errors (a truncated file, a cut table or scan: the pixels would be partly
+/// invented), except "N extraneous bytes before marker", which real cameras write and which
+/// loses no image data (PIL tolerates it too). TurboJPEG reports only the first warning.
 enum JPEGCodec {
     static func decode(_ bytes: [UInt8], name: String, maxPixels: Int) throws -> PixelImage {
         guard let tj = tjInitDecompress() else { throw FileError(file: name, "cannot start the JPEG decoder") }
@@ -37,7 +38,7 @@ enum JPEGCodec {
         if r != 0 {
             let text = errorText(tj)
             let warningOnly = tjGetErrorCode(tj) == Int32(TJERR_WARNING.rawValue)
-            if !warningOnly || text.lowercased().contains("premature end") {
+            if !warningOnly || !text.contains("extraneous bytes") {
                 throw FileError(file: name, "JPEG decoding failed: \(text)")
             }
         }
@@ -47,8 +48,9 @@ enum JPEGCodec {
         return ExifOrientation.apply(ExifOrientation.read(jpeg: bytes), to: image)
     }
 
-    /// Baseline JPEG with the accurate DCT; grey images as one-component JPEGs, colour with 4:2:0
-    /// chroma subsampling (PIL's default). 16-bit images are scaled to 8 bits first (round(v/257)).
+    /// Baseline JPEG with the accurate DCT; grey images as one-component JPEGs. Colour: no chroma
+    /// subsampling (4:4:4) at quality 90 and above, so the sharp colour edges of heatmap overlays
+    /// survive; 4:2:0 below (PIL's default). 16-bit images are scaled to 8 bits first (round(v/257)).
     static func encode(_ image: PixelImage, quality: Int) throws -> [UInt8] {
         guard (1...100).contains(quality) else { throw FileError(file: "<jpeg>", "JPEG quality must be in 1...100, got \(quality)") }
         guard let tj = tjInitCompress() else { throw FileError(file: "<jpeg>", "cannot start the JPEG encoder") }
@@ -61,7 +63,7 @@ enum JPEGCodec {
         let r = bytes.withUnsafeBufferPointer {
             tjCompress2(tj, $0.baseAddress, Int32(image.width), Int32(image.width * image.channels), Int32(image.height),
                         Int32((grey ? TJPF_GRAY : TJPF_RGB).rawValue), &jpeg, &size,
-                        Int32((grey ? TJSAMP_GRAY : TJSAMP_420).rawValue), Int32(quality), TJFLAG_ACCURATEDCT)
+                        Int32((grey ? TJSAMP_GRAY : quality >= 90 ? TJSAMP_444 : TJSAMP_420).rawValue), Int32(quality), TJFLAG_ACCURATEDCT)
         }
         defer { if let jpeg { tjFree(jpeg) } }
         guard r == 0, let jpeg else { throw FileError(file: "<jpeg>", "JPEG encoding failed: \(errorText(tj))") }
