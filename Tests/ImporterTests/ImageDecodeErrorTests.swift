@@ -31,14 +31,26 @@ final class ImageDecodeErrorTests: XCTestCase {
 
     func testCorruptBytesNeverCrash() throws {
         var rng = SplitMix(seed: 5)
+        var refused = 0, decoded = 0
         for file in ["rgb8.png", "g4.png", "rgb444.jpg", "orient8.jpg", "lossless_rgba.webp", "lossy_rgb.webp"] {
             let full = try bytes(file)
             for _ in 0..<60 {
                 var b = full
                 for _ in 0..<4 { b[Int(rng.next() % UInt64(b.count - 16)) + 16] ^= UInt8(truncatingIfNeeded: rng.next() | 1) }
-                _ = try? ImageDecoder.decode(b, name: file)  // may decode (corrupt DCT data) or throw
+                do {
+                    // Corrupt entropy-coded data may still decode (to wrong pixels); sizes stay sane.
+                    let img = try ImageDecoder.decode(b, name: file)
+                    XCTAssertFalse(file.hasSuffix(".png"), "PNG chunks are CRC-checked: a flipped byte is an error")
+                    XCTAssertLessThanOrEqual(img.width * img.height, ImageDecoder.maxPixels)
+                    decoded += 1
+                } catch {
+                    XCTAssertTrue("\(error)".hasPrefix("\(file): "), "\(error)")
+                    refused += 1
+                }
             }
         }
+        XCTAssertEqual(refused + decoded, 360)
+        XCTAssertGreaterThanOrEqual(refused, 120)
     }
 
     func testHostileExifIsIgnored() throws {
@@ -55,7 +67,9 @@ final class ImageDecodeErrorTests: XCTestCase {
         var lengthTooLong = good  // APP1 length pointing past the end of the file
         let app1 = try XCTUnwrap((2..<good.count - 1).first { good[$0] == 0xFF && good[$0 + 1] == 0xE1 })
         lengthTooLong[app1 + 2] = 0xFF
-        _ = try? ImageDecoder.decode(lengthTooLong, name: "hostile.jpg")
+        if let img = try? ImageDecoder.decode(lengthTooLong, name: "hostile.jpg") {
+            XCTAssertEqual([img.width, img.height], [37, 23], "a segment running past the end holds no orientation")
+        }
     }
 
     func testHugeHeaderRefusedBeforeAllocation() throws {

@@ -10,6 +10,7 @@ import Darwin
 /// The bytes go to a fresh temporary file in the same folder (so the final rename stays on one
 /// file system and is atomic), are flushed to disk, and the temporary file is renamed over
 /// `path`. On any failure the temporary file is removed and `path` is left as it was.
+/// The new file gets mode 0666 less the umask (a replaced file's own mode is not carried over).
 public enum AtomicFile {
     /// Writes to a temporary file in the same folder, then renames over `path`; on failure nothing is left behind.
     public static func write(_ bytes: [UInt8], to path: String) throws {
