@@ -25,6 +25,12 @@ let package = Package(
                        providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
                        providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg",
+                       providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CWebP", path: "Sources/CWebP", pkgConfig: "libwebp",
+                       providers: [.apt(["libwebp-dev"])]),
+        // PNG decode/encode on libpng's low-level API; its setjmp/longjmp error handling stays in C.
+        .target(name: "CPNGCodec", dependencies: ["CPNG"], path: "Sources/CPNGCodec"),
         // protoc-c output for Sources/ONNXProto/onnx-subset.proto (scripts/regen-onnx-proto.sh)
         .target(name: "ONNXProto", path: "Sources/ONNXProto",
                 exclude: ["onnx-subset.proto"],
@@ -40,7 +46,7 @@ let package = Package(
         // MARK: Core
         .target(name: "Graph", path: "Sources/Graph"),
         .target(name: "Rules", dependencies: ["Graph", "CBLAS", "CShims", "CKernels"], path: "Sources/Rules"),
-        .target(name: "Importers", dependencies: ["Graph", "ONNXProto", "CZip", "CPNG"], path: "Sources/Importers"),
+        .target(name: "Importers", dependencies: ["Graph", "ONNXProto", "CZip", "CPNGCodec", "CTurboJPEG", "CWebP"], path: "Sources/Importers"),
         .target(name: "Methods", dependencies: ["Graph", "Rules"], path: "Sources/Methods"),
         // Folder runs: input sets, shards, the SQLite run index, progress, HTML reports.
         .target(name: "Runs", dependencies: ["CSQLite"], path: "Sources/Runs"),

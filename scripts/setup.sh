@@ -3,9 +3,9 @@
 # with --python, the pinned Python reference environment used by tests and benchmarks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pkgs=(libprotobuf-c-dev protobuf-c-compiler libopenblas-dev libpng-dev libzip-dev libsqlite3-dev pkg-config)
+pkgs=(libprotobuf-c-dev protobuf-c-compiler libopenblas-dev libpng-dev libzip-dev libsqlite3-dev libturbojpeg0-dev libwebp-dev pkg-config)
 # The test environment (--python) also needs headless Chromium: the HTML report test opens a page in it.
-[ "${1:-}" = "--python" ] && pkgs+=(chromium)
+if [ "${1:-}" = "--python" ]; then pkgs+=(chromium); fi
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
