@@ -12,11 +12,15 @@ public struct Graph: Sendable {
     public var opsets: [String: Int]
     /// Inferred type and shape of intermediate values (filled by `inferShapes`).
     public var valueInfo: [String: ValueInfo]
+    /// The model file's free-form key/value metadata (ONNX `ModelProto.metadata_props`; empty for
+    /// other sources). cfcam reads its own keys from it (`cfcam.preprocess`, `cfcam.labels`, ...).
+    public var metadata: [String: String]
 
     public init(name: String = "graph", nodes: [Node] = [], inputs: [ValueInfo] = [], outputs: [ValueInfo] = [],
-                initializers: [String: Tensor] = [:], opsets: [String: Int] = ["": 17], valueInfo: [String: ValueInfo] = [:]) {
+                initializers: [String: Tensor] = [:], opsets: [String: Int] = ["": 17], valueInfo: [String: ValueInfo] = [:],
+                metadata: [String: String] = [:]) {
         self.name = name; self.nodes = nodes; self.inputs = inputs; self.outputs = outputs
-        self.initializers = initializers; self.opsets = opsets; self.valueInfo = valueInfo
+        self.initializers = initializers; self.opsets = opsets; self.valueInfo = valueInfo; self.metadata = metadata
     }
 
     /// Inputs the caller must feed (graph inputs that are not also initializers).

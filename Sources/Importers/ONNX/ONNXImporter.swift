@@ -57,9 +57,20 @@ public enum ONNXImporter {
         var builder = ONNXGraphBuilder(tensors: ONNXTensorReader(baseDirectory: baseDirectory))
         try builder.readOpsets(model)
         var graph = try builder.build(g)
+        graph.metadata = metadataProps(model.pointee)
         try graph.sort()
         if let registry { try registry.checkSupported(graph) }
         return graph
+    }
+
+    /// `metadata_props` as a dictionary (a repeated key keeps its last value).
+    private static func metadataProps(_ m: Onnx__ModelProto) -> [String: String] {
+        var out: [String: String] = [:]
+        for i in 0..<m.n_metadata_props {
+            guard let e = m.metadata_props[i] else { continue }
+            out[onnxString(e.pointee.key)] = onnxString(e.pointee.value)
+        }
+        return out
     }
 
     /// Names a few common non-ONNX formats when the bytes look like one.
