@@ -123,6 +123,7 @@ CASES = [
     tv("nearest_b", "b", 64, 56, "nearest"),
     tv("exact_tie_b", "b", [61, 75], 56, "bilinear"),        # crop offsets round(2.5)=2, round(9.5)=10
     tv("rect_crop_b", "b", 50, [40, 30], "bicubic"),
+    tv("vfirst_bicubic_b", "b", [50, 90], None, "bicubic"),   # Pillow 13 runs the vertical pass first here
     tv("upscale_bicubic", "up", 64, 56, "bicubic"),           # upscaling: bicubic overshoot is clipped
     tv("upscale_pad", "up", 32, 40, "bilinear"),              # crop larger than the image: zero padding
     tv("nearest_up", "up", [33, 47], None, "nearest"),

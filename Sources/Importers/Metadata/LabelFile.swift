@@ -17,7 +17,8 @@ public enum LabelFile {
 
     /// Splits text into labels as `read` does.
     static func parse(_ text: String) -> [String] {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+        // "\r\n" is one Character in Swift, so both separators are named.
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map { line -> String in
             line.hasSuffix("\r") ? String(line.dropLast()) : String(line)
         }
         while let last = lines.last, last.isEmpty { lines.removeLast() }

@@ -7,9 +7,12 @@
 /// `trunc(centre - support + 0.5)` to `trunc(centre + support + 0.5)` (clipped to the image), and
 /// their weights are normalised to sum to 1. On 8-bit images the weights become integers scaled by
 /// 2^22 (rounded half away from zero), each sum starts at 2^21 (rounding), and the result is
-/// shifted right by 22 and clipped to 0...255. The horizontal pass runs first, into an 8-bit
-/// intermediate image, then the vertical pass; a dimension whose size does not change is not
-/// resampled. 16-bit images (mapped to 0...255 floats) use the same weights in double precision,
+/// shifted right by 22 and clipped to 0...255. The two passes go through an 8-bit intermediate
+/// image, so their order changes the rounding: the horizontal pass runs first, except when the
+/// height shrinks and loses more than twice as many pixels as the width does
+/// (`outH < inH && inH - outH > 2 * (inW - outW)`), where Pillow 13 runs the vertical pass first
+/// (its "resize vertically first" change; the rule was checked against Pillow 13.0.0 on 400 random
+/// size pairs). A dimension whose size does not change is not resampled. 16-bit images (mapped to 0...255 floats) use the same weights in double precision,
 /// unrounded, as PIL does for float ("F") images.
 ///
 /// Nearest follows PIL's scaling transform: source index `trunc(x)` for `x` starting at
@@ -46,9 +49,19 @@ enum Resampler {
         return Taps(start: start, weights: weights)
     }
 
-    /// PIL's fixed-point weights (scaled by 2^22, rounded half away from zero).
-    static func fixed(_ w: [[Double]]) -> [[Int]] {
-        w.map { row in row.map { v in v < 0 ? Int(-0.5 + v * 4194304) : Int(0.5 + v * 4194304) } }
+    /// PIL's fixed-point weights (scaled by 2^22, rounded half away from zero), packed: row `i`
+    /// holds `count` weights from `i * stride`.
+    struct FixedTaps {
+        var start: [Int], count: [Int], weights: [Int], stride: Int
+        init(_ t: Taps) {
+            start = t.start
+            count = t.weights.map(\.count)
+            stride = max(count.max() ?? 0, 1)
+            weights = [Int](repeating: 0, count: stride * t.start.count)
+            for (i, row) in t.weights.enumerated() {
+                for (k, v) in row.enumerated() { weights[i * stride + k] = v < 0 ? Int(-0.5 + v * 4194304) : Int(0.5 + v * 4194304) }
+            }
+        }
     }
 
     /// Source indices of a nearest-neighbour resample (-1: outside, filled with 0 as PIL does).
@@ -70,29 +83,41 @@ enum Resampler {
         if width == img.width && height == img.height { return img }
         if filter == .nearest { return nearest(img, width: width, height: height, zero: 0) }
         var r = img
+        let vFirst = verticalFirst(inWidth: img.width, inHeight: img.height, width: width, height: height)
+        if vFirst && height != img.height {
+            r = vertical8(r, taps: taps(inSize: img.height, outSize: height, filter: filter))
+        }
         if width != img.width {
             r = horizontal8(r, taps: taps(inSize: img.width, outSize: width, filter: filter))
         }
-        if height != img.height {
+        if !vFirst && height != img.height {
             r = vertical8(r, taps: taps(inSize: img.height, outSize: height, filter: filter))
         }
         return r
     }
 
+    /// Pillow 13's pass order: vertical first when the height shrinks by more than twice the
+    /// number of pixels the width loses.
+    static func verticalFirst(inWidth: Int, inHeight: Int, width: Int, height: Int) -> Bool {
+        height < inHeight && inHeight - height > 2 * (inWidth - width)
+    }
+
     private static func horizontal8(_ img: Raster<UInt8>, taps: Taps) -> Raster<UInt8> {
         let c = img.channels, outW = taps.start.count, inW = img.width
-        let k = fixed(taps.weights)
+        let k = FixedTaps(taps)
         var out = [UInt8](repeating: 0, count: outW * img.height * c)
         img.samples.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<img.height {
-                    let row = y * inW * c, orow = y * outW * c
-                    for x in 0..<outW {
-                        let s = taps.start[x], w = k[x]
-                        for ch in 0..<c {
-                            var acc = 1 << 21
-                            for t in 0..<w.count { acc += Int(src[row + (s + t) * c + ch]) * w[t] }
-                            dst[orow + x * c + ch] = clip8(acc)
+            k.weights.withUnsafeBufferPointer { w in
+                out.withUnsafeMutableBufferPointer { dst in
+                    for y in 0..<img.height {
+                        let row = y * inW * c, orow = y * outW * c
+                        for x in 0..<outW {
+                            let s = row + k.start[x] * c, n = k.count[x], wx = x * k.stride
+                            for ch in 0..<c {
+                                var acc = 1 << 21
+                                for t in 0..<n { acc += Int(src[s + t * c + ch]) * w[wx + t] }
+                                dst[orow + x * c + ch] = clip8(acc)
+                            }
                         }
                     }
                 }
@@ -103,16 +128,18 @@ enum Resampler {
 
     private static func vertical8(_ img: Raster<UInt8>, taps: Taps) -> Raster<UInt8> {
         let c = img.channels, outH = taps.start.count, rowLen = img.width * c
-        let k = fixed(taps.weights)
+        let k = FixedTaps(taps)
         var out = [UInt8](repeating: 0, count: outH * rowLen)
         img.samples.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<outH {
-                    let s = taps.start[y], w = k[y], orow = y * rowLen
-                    for i in 0..<rowLen {
-                        var acc = 1 << 21
-                        for t in 0..<w.count { acc += Int(src[(s + t) * rowLen + i]) * w[t] }
-                        dst[orow + i] = clip8(acc)
+            k.weights.withUnsafeBufferPointer { w in
+                out.withUnsafeMutableBufferPointer { dst in
+                    for y in 0..<outH {
+                        let s = k.start[y] * rowLen, n = k.count[y], wy = y * k.stride, orow = y * rowLen
+                        for i in 0..<rowLen {
+                            var acc = 1 << 21
+                            for t in 0..<n { acc += Int(src[s + t * rowLen + i]) * w[wy + t] }
+                            dst[orow + i] = clip8(acc)
+                        }
                     }
                 }
             }
@@ -130,35 +157,39 @@ enum Resampler {
         if width == img.width && height == img.height { return img }
         if filter == .nearest { return nearest(img, width: width, height: height, zero: 0) }
         var r = img
-        if width != img.width {
-            let t = taps(inSize: img.width, outSize: width, filter: filter)
-            let c = r.channels
-            var out = [Float](repeating: 0, count: width * r.height * c)
-            for y in 0..<r.height {
-                for x in 0..<width {
-                    for ch in 0..<c {
-                        var acc = 0.0
-                        for (j, w) in t.weights[x].enumerated() { acc += Double(r.samples[(y * r.width + t.start[x] + j) * c + ch]) * w }
-                        out[(y * width + x) * c + ch] = Float(acc)
-                    }
-                }
-            }
-            r = Raster(width: width, height: r.height, channels: c, samples: out)
-        }
-        if height != img.height {
-            let t = taps(inSize: img.height, outSize: height, filter: filter)
-            let rowLen = r.width * r.channels
-            var out = [Float](repeating: 0, count: height * rowLen)
-            for y in 0..<height {
-                for i in 0..<rowLen {
-                    var acc = 0.0
-                    for (j, w) in t.weights[y].enumerated() { acc += Double(r.samples[(t.start[y] + j) * rowLen + i]) * w }
-                    out[y * rowLen + i] = Float(acc)
-                }
-            }
-            r = Raster(width: r.width, height: height, channels: r.channels, samples: out)
-        }
+        let vFirst = verticalFirst(inWidth: img.width, inHeight: img.height, width: width, height: height)
+        if vFirst && height != img.height { r = verticalF(r, taps: taps(inSize: img.height, outSize: height, filter: filter)) }
+        if width != img.width { r = horizontalF(r, taps: taps(inSize: img.width, outSize: width, filter: filter)) }
+        if !vFirst && height != img.height { r = verticalF(r, taps: taps(inSize: img.height, outSize: height, filter: filter)) }
         return r
+    }
+
+    private static func horizontalF(_ r: Raster<Float>, taps t: Taps) -> Raster<Float> {
+        let c = r.channels, width = t.start.count
+        var out = [Float](repeating: 0, count: width * r.height * c)
+        for y in 0..<r.height {
+            for x in 0..<width {
+                for ch in 0..<c {
+                    var acc = 0.0
+                    for (j, w) in t.weights[x].enumerated() { acc += Double(r.samples[(y * r.width + t.start[x] + j) * c + ch]) * w }
+                    out[(y * width + x) * c + ch] = Float(acc)
+                }
+            }
+        }
+        return Raster(width: width, height: r.height, channels: c, samples: out)
+    }
+
+    private static func verticalF(_ r: Raster<Float>, taps t: Taps) -> Raster<Float> {
+        let rowLen = r.width * r.channels, height = t.start.count
+        var out = [Float](repeating: 0, count: height * rowLen)
+        for y in 0..<height {
+            for i in 0..<rowLen {
+                var acc = 0.0
+                for (j, w) in t.weights[y].enumerated() { acc += Double(r.samples[(t.start[y] + j) * rowLen + i]) * w }
+                out[y * rowLen + i] = Float(acc)
+            }
+        }
+        return Raster(width: r.width, height: height, channels: r.channels, samples: out)
     }
 
     // MARK: nearest
