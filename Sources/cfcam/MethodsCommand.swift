@@ -21,7 +21,7 @@ enum MethodTable {
     static func text() -> String {
         var lines: [String] = []
         for e in MethodRegistry.entries {
-            lines.append("\(e.name.padding(toLength: 13, withPad: " ", startingAt: 0)) \(e.kind.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)) \(e.summary) -> \(e.output.description)")
+            lines.append("\(e.name.padding(toLength: max(13, e.name.count), withPad: " ", startingAt: 0)) \(e.kind.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)) \(e.summary) -> \(e.output.description)")
             for p in e.parameters {
                 lines.append("    --param \(p.key)=\(p.kind.description)  (default \(p.defaultValue))  \(p.summary)")
             }

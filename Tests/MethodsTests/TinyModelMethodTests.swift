@@ -21,7 +21,8 @@ final class TinyModelMethodTests: XCTestCase {
     func testMapsAreNormalisedAtInputSize() throws {
         let model = try TinyModel.model()
         // FAM explains a similarity between embeddings, not a class: FAMTests cover its maps.
-        for name in MethodRegistry.entries.filter({ $0.kind == .layer && !$0.needsSimilarity }).map(\.name) {
+        // Guided Grad-CAM is a layer method with a gradient-shaped output (GuidedAndSmoothingTests).
+        for name in MethodRegistry.entries.filter({ $0.kind == .layer && $0.output == .map && !$0.needsSimilarity }).map(\.name) {
             let m = try MethodRegistry.method(named: name)
             let t = try m.explain(ExplainRequest(input: TinyModel.input(), batchSize: 2), model: model)
             XCTAssertEqual(t.shape, [2, 6, 6], name)

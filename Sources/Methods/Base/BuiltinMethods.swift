@@ -5,9 +5,10 @@ public enum BuiltinMethods {
         [
             ClassActivationMap.entry, GradCAM.entry, GradCAMPlusPlus.entry, XGradCAM.entry, HiResCAM.entry,
             LayerCAM.entry, EigenCAM.entry, ScoreCAM.entry, AblationCAM.entry, GroupCAM.entry,
-            RelevanceCAM.entry, CFCAM.entry, FAM.entry,
+            RelevanceCAM.entry, CFCAM.entry, FAM.entry, GuidedGradCAM.entry,
             Saliency.entry, InputXGradient.entry, IntegratedGradients.entry, SmoothGrad.entry, Occlusion.entry, RISE.entry,
             InputRelevance.lrpEntry, InputRelevance.clrpEntry, InputRelevance.sglrpEntry, RawGradient.entry,
+            GuidedBackprop.entry,
         ]
     }
 }
