@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# The demo, one command on a fresh Debian/Ubuntu machine with a Swift 6 toolchain: installs the C
-# libraries when missing (scripts/setup.sh; no Python needed), builds cfcam in release mode, and
-# runs the bundled model (fixtures/models/squeezenet1_1_op17.onnx) on the bundled input
-# (fixtures/demo/input.npy, a synthetic ImageNet-normalised image from fixtures/demo/generate.py).
-# Usage: scripts/demo.sh [OUTPUT.npz]   (default: /tmp/cfcam-demo.npz)
+# The main job, one command on a fresh Debian/Ubuntu machine with a Swift 6 toolchain: installs the
+# C libraries when missing (scripts/setup.sh; no Python needed), builds cfcam in release mode, and
+# explains a bundled photo (fixtures/photos/chelsea.png) with the bundled ImageNet-trained
+# EfficientNet-Lite0 (models/efficientnet-lite0/, preprocessing and labels in the file's metadata):
+# prints the top-5 with names, writes an overlay per method (Grad-CAM, LayerCAM, CF-CAM) and a
+# panel, then explains all bundled photos as a folder run and writes its HTML report.
+# Usage: scripts/demo.sh [OUT_DIR]   (default: /tmp/cfcam-demo)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out="${1:-${TMPDIR:-/tmp}/cfcam-demo.npz}"
-model=fixtures/models/squeezenet1_1_op17.onnx
-input=fixtures/demo/input.npy
+out="${1:-${TMPDIR:-/tmp}/cfcam-demo}"
+model=models/efficientnet-lite0/efficientnet_lite0.onnx
+mkdir -p "$out"
 
 bash scripts/setup.sh
 echo "== building cfcam (release; the first build takes a few minutes)"
@@ -18,15 +20,12 @@ tail -n 1 "$log"; rm -f "$log"
 bin="$(swift build -c release --show-bin-path)/cfcam"
 
 echo
-echo "== $bin inspect $model  (summary; the full listing has one line per node)"
-"$bin" inspect "$model" | grep -E '^(model|opsets|nodes):|^(input|output) '
+echo "== cfcam explain $model fixtures/photos/chelsea.png --method gradcam,layercam,cfcam --overlay $out/chelsea.png --json $out/chelsea.json"
+"$bin" explain "$model" fixtures/photos/chelsea.png --method gradcam,layercam,cfcam \
+  --overlay "$out/chelsea.png" --json "$out/chelsea.json"
+echo "wrote $out/chelsea.png (photo and the three overlays side by side), $out/chelsea.<method>.png, $out/chelsea.json"
 
 echo
-echo "== $bin run $model --input $input --output $out --print-top 5"
-"$bin" run "$model" --input "$input" --output "$out" --print-top 5
-echo "wrote $out (every graph output, keyed by output name)"
-
-echo
-echo "onnxruntime's top-5 for this input (fixtures/demo/expected_top5.txt, index value; the bundled"
-echo "model has seeded random weights, so the class indices carry no meaning: the point is the match):"
-sed 's/^/  /' fixtures/demo/expected_top5.txt
+echo "== cfcam explain $model fixtures/photos --method gradcam,layercam --out-dir $out/run; cfcam report $out/run"
+"$bin" explain "$model" fixtures/photos --method gradcam,layercam --out-dir "$out/run"
+"$bin" report "$out/run"

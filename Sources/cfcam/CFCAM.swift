@@ -7,7 +7,8 @@ struct CFCAM: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cfcam",
         abstract: "Explain what image models look at: import ONNX / .npz models and run, inspect and explain them.",
-        subcommands: [RunCommand.self, InspectCommand.self, BenchCommand.self, ExplainCommand.self, MethodsCommand.self])
+        subcommands: [RunCommand.self, InspectCommand.self, BenchCommand.self, ExplainCommand.self, MethodsCommand.self,
+                      MergeCommand.self, ReportCommand.self])
 
     static func main() {
         BLASSetup.preferFastKernels()

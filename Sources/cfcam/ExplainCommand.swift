@@ -7,23 +7,25 @@ import Importers
 import Methods
 import Rules
 
-/// `cfcam explain MODEL INPUT --method NAME --raw MAP.npy`.
+/// `cfcam explain MODEL INPUT... --method a,b [--overlay OUT.png] [--raw MAP.npy] [--json OUT.json]`
+/// or, for folders, globs and several files, `--out-dir OUT`.
 ///
 /// Every method comes from `MethodRegistry`; this command only parses arguments, turns them into
-/// an `ExplainModel` and an `ExplainRequest`, and writes the map. Options that do not apply to the
-/// chosen method are errors (`MethodRegistry.Entry.checkApplicable`, unknown `--param` keys).
+/// an `ExplainModel`, an `ExplainJob` and output paths, and writes what the job returns. Options
+/// that do not apply to a chosen method are errors (`MethodRegistry.Entry.checkApplicable`,
+/// unknown `--param` keys).
 struct ExplainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "explain", abstract: "Explain a model's decision on an input and write the raw map as .npy.",
+        commandName: "explain", abstract: "Explain a model's decision on images (or .npy tensors): maps, overlays, a JSON report.",
         discussion: "Methods (cfcam methods lists their parameters):\n"
             + MethodRegistry.entries.map { "  \($0.name.padding(toLength: 13, withPad: " ", startingAt: 0)) \($0.summary)" }.joined(separator: "\n"))
 
     @OptionGroup var options: ModelOptions
 
-    @Argument(help: "An image (.png, resized and ImageNet-normalised) or a .npy tensor in the model's own layout.")
-    var input: String
+    @Argument(help: "Images (\(ImageFormat.extensionList)), folders, glob patterns, or .npy tensors in the model's own layout.")
+    var inputs: [String] = []
 
-    @Option(help: ArgumentHelp("Explanation method (default gradcam; see the list below).", valueName: "name"),
+    @Option(help: ArgumentHelp("Explanation methods, comma-separated or repeated (default gradcam; see the list below).", valueName: "names"),
             completion: .list(MethodRegistry.names))
     var method: [String] = []
 
@@ -33,7 +35,7 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: "CLASS, top1 (default), A-vs-B, or A-vs-all.")
     var target: String?
 
-    @Option(help: "Reference image (.png or .npy) for a similarity target (FC-less embedding models).")
+    @Option(help: "Reference image (or .npy) for a similarity target (FC-less embedding models).")
     var reference: String?
 
     @Option(help: "Reference embedding (.npy) for a similarity target.")
@@ -48,8 +50,7 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: "Explain the logits before a final Softmax (logit, default) or its probabilities (probability).")
     var score: String?
 
-    @Option(help: "The model's input layout: nchw or nhwc (default: inferred from the graph).")
-    var layout: String?
+    @OptionGroup var image: ImageOptions
 
     @Option(help: "Method parameter KEY=VALUE (repeatable), e.g. steps=32 for ig; cfcam methods lists them.")
     var param: [String] = []
@@ -63,6 +64,12 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: "Noise standard deviation for --smooth-samples, in input units, as Captum's stdevs (default 0.15).")
     var smoothStdev: Float?
 
+    @Flag(help: "Test-time augmentation as pytorch-grad-cam's aug_smooth: horizontal flips x brightness 0.9 / 1 / 1.1, de-augmented and averaged.")
+    var augSmooth = false
+
+    @Flag(help: "pytorch-grad-cam's eigen_smooth: the first principal component of the weighted activations instead of their sum (CAM methods).")
+    var eigenSmooth = false
+
     @Flag(help: "Report progress of methods that evaluate many rows on stderr.")
     var progress = false
 
@@ -72,13 +79,10 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: "Contrastive variant (the contrast parameter of clrp, sglrp, relevancecam, cfcam): \(ContrastiveMode.allCases.map(\.rawValue).joined(separator: ", ")).")
     var contrastMode: String?
 
-    @Option(help: "Where to write the raw map (.npy); written only when the method succeeds.")
-    var raw: String
+    @OptionGroup var outputs: ExplainOutputOptions
 
     func validate() throws {
-        guard method.count <= 1 else {
-            throw ValidationError("--method given \(method.count) times (\(method.joined(separator: ", "))); explain runs one method")
-        }
+        _ = try MethodSelection.split(method)
         if let b = batchSize, b < 1 { throw ValidationError("--batch-size must be positive") }
         if reference != nil && referenceEmbedding != nil {
             throw ValidationError("give --reference or --reference-embedding, not both")
@@ -92,48 +96,53 @@ struct ExplainCommand: ParsableCommand {
         if let s = smoothSamples, s < 1 { throw ValidationError("--smooth-samples must be at least 1") }
         if smoothStdev != nil && smoothSamples == nil { throw ValidationError("--smooth-stdev needs --smooth-samples") }
         if let s = smoothStdev, !(s >= 0 && s.isFinite) { throw ValidationError("--smooth-stdev must be finite and >= 0") }
+        try outputs.validate(inputs: inputs)
     }
 
     func run() throws {
-        let name = method.first ?? "gradcam"
-        let entry = try MethodRegistry.entry(named: name)
-        let parameters = try methodParameters(for: entry)
-        try entry.checkApplicable(MethodRegistry.RequestUsage(layers: !layer.isEmpty, batchSize: batchSize != nil, progress: progress,
-                                                             similarity: reference != nil || referenceEmbedding != nil))
-        var explainer = try entry.method(parameters)
-        if let s = smoothSamples { explainer = try entry.smoothed(parameters, samples: s, stdev: smoothStdev ?? 0.15) }
+        let selection = MethodSelection(names: try MethodSelection.split(method), params: param, composite: composite,
+                                        contrastMode: contrastMode, smoothSamples: smoothSamples, smoothStdev: smoothStdev,
+                                        augSmooth: augSmooth, eigenSmooth: eigenSmooth)
+        let steps = try selection.steps(usage: MethodRegistry.RequestUsage(
+            layers: !layer.isEmpty, batchSize: batchSize != nil, progress: progress,
+            similarity: reference != nil || referenceEmbedding != nil))
+        let colormaps = try outputs.colormaps(for: steps)
+        if outputs.outDir == nil { try outputs.checkSingleOutputs(steps: steps, dumpInput: image.dumpInput) }
 
         let model = try loadModel()
         fputs("cfcam: \(model.summary)\n", stderr)
-        let x = try CLIError.naming(input) { try InputLoader.load(input, for: model) }
-        let request = ExplainRequest(input: x, target: try resolveTarget(model), layers: layers, batchSize: batchSize ?? 32,
-                                     progress: progress ? Self.reportProgress : nil, warn: Self.reportWarning)
-        let map = try CLIError.naming(options.model) { () throws -> Tensor in
-            if entry.kind == .layer, layers.contains(.auto) {
-                let picked = try LayerResolver.resolve([.auto], model: model, output: model.outputName(for: request.target))
-                fputs("cfcam: --layer auto picked '\(picked.joined(separator: ", "))'\n", stderr)
-            }
-            return try explainer.explain(request, model: model)
+        let metadata = try CLIError.naming(options.model) { try ModelMetadata.load(modelPath: options.model) }
+        let labels = try image.labels(metadata: metadata)
+        let preprocessing = try image.spec(metadata: metadata, model: model)
+        let job = ExplainJob(target: try resolveTarget(model, spec: preprocessing), layers: layers, batchSize: batchSize ?? 32, topK: 5,
+                             progress: progress ? Self.reportProgress : nil, warn: Self.reportWarning)
+        let explainer = ImageExplainer(model: model, job: job, steps: steps, labels: labels, preprocessing: preprocessing,
+                                       colormaps: colormaps, alpha: outputs.alpha, modelPath: options.model,
+                                       options: optionSummary(steps))
+        if let outDir = outputs.outDir {
+            var run = FolderRun(explainer: explainer, outDir: outDir, force: outputs.force, shard: outputs.shardFlag,
+                                shards: outputs.shards, imageBatch: outputs.imageBatch)
+            try run.run(inputs)
+        } else {
+            try explainer.explainSingle(inputs[0], outputs: outputs, dumpInput: image.dumpInput)
         }
-        try CLIError.naming(raw) { try NPY.write(map, path: raw) }
     }
 
     var layers: [LayerSpec] { layer.isEmpty ? [.auto] : layer.map { LayerSpec($0) } }
 
-    /// `--param` items plus `--composite` / `--contrast-mode`, which are the `composite` and
-    /// `contrast` parameters of the methods that have them.
-    func methodParameters(for entry: MethodRegistry.Entry) throws -> MethodParameters {
-        var p = try MethodParameters(parsing: param)
-        for (flag, key, value) in [("--composite", "composite", composite), ("--contrast-mode", "contrast", contrastMode)] {
-            guard let value else { continue }
-            guard entry.parameters.contains(where: { $0.key == key }) else {
-                let takers = MethodRegistry.entries.filter { $0.parameters.contains { $0.key == key } }.map(\.name)
-                throw ValidationError("\(flag) does not apply to \(entry.name); it sets the \(key) parameter of \(takers.joined(separator: ", "))")
-            }
-            if let given = p.values[key], given != value { throw ValidationError("\(flag) \(value) and --param \(key)=\(given) disagree") }
-            p.values[key] = value
-        }
-        return p
+    /// The options a report records (what was asked, in the user's words).
+    func optionSummary(_ steps: [ExplainJob.Step]) -> [String: String] {
+        var o: [String: String] = ["methods": steps.map(\.name).joined(separator: ","), "target": target ?? (reference != nil || referenceEmbedding != nil ? "similarity" : "top1"),
+                                   "layers": layer.isEmpty ? "auto" : layer.joined(separator: ","), "score": score ?? "logit"]
+        if !param.isEmpty { o["params"] = param.joined(separator: " ") }
+        if let c = composite { o["composite"] = c }
+        if let c = contrastMode { o["contrast"] = c }
+        if let s = smoothSamples { o["smooth_samples"] = "\(s)"; o["smooth_stdev"] = "\(smoothStdev ?? 0.15)" }
+        if augSmooth { o["aug_smooth"] = "true" }
+        if eigenSmooth { o["eigen_smooth"] = "true" }
+        if let r = reference { o["reference"] = r }
+        if let r = referenceEmbedding { o["reference_embedding"] = r }
+        return o
     }
 
     /// Loads the graph, keeps what the explained output needs, checks op support and prepares the model.
@@ -143,10 +152,7 @@ struct ExplainCommand: ParsableCommand {
             guard let k = ScoreKind(rawValue: s) else { throw ValidationError("--score must be logit or probability, got '\(s)'") }
             modelOptions.score = k
         }
-        if let l = layout {
-            guard let v = InputLayout(rawValue: l.lowercased()) else { throw ValidationError("--layout must be nchw or nhwc, got '\(l)'") }
-            modelOptions.layout = v
-        }
+        if let v = try image.layoutFlag() { modelOptions.layout = v }
         let registry = standardRegistry()
         BLAS.setThreads(options.threadCount)
         return try CLIError.naming(options.model) {
@@ -158,7 +164,7 @@ struct ExplainCommand: ParsableCommand {
         }
     }
 
-    func resolveTarget(_ model: ExplainModel) throws -> Target {
+    func resolveTarget(_ model: ExplainModel, spec: PreprocessSpec) throws -> Target {
         let metric = try similarity.map { s -> SimilarityMetric in
             guard let m = SimilarityMetric(rawValue: s) else {
                 throw ValidationError("--similarity must be one of \(SimilarityMetric.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -166,8 +172,8 @@ struct ExplainCommand: ParsableCommand {
             return m
         } ?? .cosine
         if let r = reference {
-            let image = try CLIError.naming(r) { try InputLoader.load(r, for: model) }
-            return try CLIError.naming(r) { try Target.similarity(toImage: image, metric: metric, model: model) }
+            let input = try CLIError.naming(r) { try InputLoader.load(r, for: model, spec: spec) }
+            return try CLIError.naming(r) { try Target.similarity(toImage: input.tensor, metric: metric, model: model) }
         }
         if let e = referenceEmbedding {
             let v = try CLIError.naming(e) { try NPY.read(path: e).floatValues() }

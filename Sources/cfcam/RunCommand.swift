@@ -1,48 +1,79 @@
 import ArgumentParser
 import Graph
 import Importers
+import Methods
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// `cfcam run MODEL --input X.npy --output Y.npz`: runs the model and writes every graph output.
+/// `cfcam run MODEL --input X.npy|photo.jpg [--output Y.npz] [--print-top K]`: runs the model and
+/// writes every graph output. An image input is decoded and preprocessed as `explain` does
+/// (`ImageOptions`: flags, preset, the model's metadata) and fed in the model's own layout.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "run", abstract: "Run a model forward and write every graph output, keyed by output name, to an .npz.")
+        commandName: "run", abstract: "Run a model forward on a tensor or an image and write every graph output, keyed by output name, to an .npz.")
 
     @OptionGroup var options: ModelOptions
 
-    @Option(name: .long, help: "Input tensor: FILE.npy for the model's only input, or NAME=FILE.npy (repeatable).")
+    @Option(name: .long, help: "Input: FILE.npy or an image (\(ImageFormat.extensionList)) for the model's only input, or NAME=FILE (repeatable).")
     var input: [String] = []
 
     @Option(name: .long, help: "Output .npz path (written only when the run succeeds).")
-    var output: String
+    var output: String?
 
-    @Option(name: .customLong("print-top"), help: "Also print the K largest values (and their indices) of each row of every 2-D output.")
+    @Option(name: .customLong("print-top"), help: "Also print the K largest values (and their indices, with --labels or the model's labels: names) of each row of every 2-D output.")
     var printTop: Int?
+
+    @OptionGroup var image: ImageOptions
 
     func validate() throws {
         if let k = printTop, k < 1 { throw ValidationError("--print-top must be at least 1") }
+        if output == nil && printTop == nil { throw ValidationError("nothing to do: give --output Y.npz and/or --print-top K") }
     }
 
     func run() throws {
-        try checkOutputFolder()
+        if output != nil { try checkOutputFolder() }
         let (graph, registry) = try options.load()
-        let feeds = try InputFeeds.parse(input, graph: graph, model: options.model)
+        let metadata = try CLIError.naming(options.model) { try ModelMetadata.load(modelPath: options.model) }
+        let loader = ImageFeed(options: image, metadata: metadata, graph: graph)
+        let feeds = try InputFeeds.parse(input, graph: graph, model: options.model, image: loader.load)
         let outputs = try CLIError.naming(options.model) {
             let exec = try Executor(graph: graph, registry: registry, threads: options.threadCount)
             return try exec.run(feeds)
         }
-        try CLIError.naming(output) { try NPZ.write(path: output, arrays: outputs) }
+        if let output { try CLIError.naming(output) { try NPZ.write(path: output, arrays: outputs) } }
         if let k = printTop {
-            for o in graph.outputs { if let t = outputs[o.name] { TopK.print(name: o.name, t, k: k) } }
+            let labels = try image.labels(metadata: metadata)
+            for o in graph.outputs { if let t = outputs[o.name] { TopK.print(name: o.name, t, k: k, labels: labels) } }
         }
+    }
+}
+
+/// An image as a graph feed: decoded, preprocessed for the input's channels and size, in the
+/// input's layout (`--layout`, else read from the graph), batch 1.
+struct ImageFeed {
+    let options: ImageOptions
+    let metadata: ModelMetadata
+    let graph: Graph
+
+    func load(_ path: String, input: ValueInfo) throws -> Tensor {
+        let layout = try options.layoutFlag() ?? InputLayout.infer(input: input.name, graph: graph)
+        guard let declared = input.shape, declared.count == 4 else {
+            throw CLIError("\(path): input '\(input.name)' is \(input.shapeDescription), not an image [N, C, H, W] or [N, H, W, C]; give a .npy tensor")
+        }
+        let d = declared.map(\.value)
+        let (c, h, w) = layout == .nhwc ? (d[3], d[1], d[2]) : (d[1], d[2], d[3])
+        let spec = try options.spec(metadata: metadata, channels: c ?? 3, inputSize: h.flatMap { h in w.map { min(h, $0) } })
+        let image = try ImageDecoder.read(path: path)
+        let x = try Preprocessor.apply(image, spec: spec, channels: c ?? 3, height: h, width: w).tensor
+        return try layout.fromNCHW(x)
     }
 }
 
 extension RunCommand {
     /// Fails before the (possibly long) run when `--output` cannot be created in its folder.
     func checkOutputFolder() throws {
+        guard let output else { return }
         let dir = output.contains("/") ? String(output[..<(output.lastIndex(of: "/") ?? output.startIndex)]) : "."
         let folder = dir.isEmpty ? "/" : dir
         guard access(folder, W_OK | X_OK) == 0 else {
@@ -53,7 +84,8 @@ extension RunCommand {
 
 /// Reads `--input` arguments into graph feeds, checking each against the model's declared inputs.
 enum InputFeeds {
-    static func parse(_ args: [String], graph: Graph, model: String) throws -> [String: Tensor] {
+    static func parse(_ args: [String], graph: Graph, model: String,
+                      image: (String, ValueInfo) throws -> Tensor) throws -> [String: Tensor] {
         let needed = graph.feedInputs.map(\.name)
         var feeds: [String: Tensor] = [:]
         for arg in args {
@@ -69,8 +101,12 @@ enum InputFeeds {
                 name = needed[0]; path = arg
             }
             guard feeds[name] == nil else { throw ValidationError("--input given twice for input '\(name)'") }
-            let t = try CLIError.naming(path) { try NPY.read(path: path) }
-            if let info = graph.feedInputs.first(where: { $0.name == name }) { try check(t, info, file: path, model: model) }
+            let info = graph.feedInputs.first { $0.name == name }
+            let t = try CLIError.naming(path) {
+                if ImageDecoder.isImagePath(path), let info { return try image(path, info) }
+                return try NPY.read(path: path)
+            }
+            if let info { try check(t, info, file: path, model: model) }
             feeds[name] = t
         }
         let missing = needed.filter { feeds[$0] == nil }

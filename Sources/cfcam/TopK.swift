@@ -13,8 +13,9 @@ enum TopK {
         return order.prefix(k).map { $0 - base }
     }
 
-    /// Prints `NAME[row] top-K: index=value ...` per row; outputs that are not 2-D are skipped with a note.
-    static func print(name: String, _ t: Tensor, k: Int) {
+    /// Prints `NAME[row] top-K: index=value ...` per row (`index 'label'=value` when `labels` has one
+    /// name per column); outputs that are not 2-D are skipped with a note.
+    static func print(name: String, _ t: Tensor, k: Int, labels: [String]? = nil) {
         guard t.rank == 2, t.dtype == .float32 else {
             Swift.print("\(name): top-\(k) skipped (shape \(t.shape), \(t.dtype); needs a 2-D float output)")
             return
@@ -23,7 +24,10 @@ enum TopK {
         let v = t.floatValues()
         for r in 0..<rows {
             let row = v[(r * cols)..<((r + 1) * cols)]
-            let top = indices(row, k: min(k, cols)).map { "\($0)=\(row[row.startIndex + $0])" }
+            let top = indices(row, k: min(k, cols)).map { i in
+                let name = labels.flatMap { i < $0.count && cols == $0.count ? " '\($0[i])'" : nil } ?? ""
+                return "\(i)\(name)=\(row[row.startIndex + i])"
+            }
             Swift.print("\(name)[\(r)] top-\(min(k, cols)): \(top.joined(separator: " "))")
         }
     }

@@ -53,7 +53,7 @@ final class CLIExplainOptionsTests: XCTestCase {
         let tmp = try TempDir()
         let x = fixturesURL("demo/input.npy").path
         let cases: [([String], String)] = [
-            (["--method", "gradcam", "--method", "lrp"], "--method given 2 times"),
+            (["--method", "gradcam,lrp", "--method", "gradcam"], "--method names gradcam twice"),
             (["--method", "gradcam", "--composite", "epsilon-plus"], "--composite does not apply to gradcam"),
             (["--method", "lrp", "--contrast-mode", "clrp2"], "--contrast-mode does not apply to lrp"),
             (["--method", "lrp", "--layer", "auto"], "reads no layer"),

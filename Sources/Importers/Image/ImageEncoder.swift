@@ -34,18 +34,7 @@ public enum ImageEncoder {
     /// file in the folder, so read-only file systems are caught too; nothing is left behind.
     public static func checkWritable(path: String) throws {
         _ = try encodableFormat(path)
-        let folder = AtomicFile.split(path).folder
-        let dir = folder.isEmpty ? "." : folder
-        var st = stat()
-        guard stat(dir, &st) == 0 else { throw FileError(file: path, "folder '\(dir)' does not exist: \(errnoText())") }
-        guard st.st_mode & S_IFMT == S_IFDIR else { throw FileError(file: path, "'\(dir)' is not a folder") }
-        if stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFDIR { throw FileError(file: path, "is a folder, not a file") }
-        guard access(dir, W_OK | X_OK) == 0 else { throw FileError(file: path, "folder '\(dir)' is not writable: \(errnoText())") }
-        let probe = AtomicFile.temporaryName(for: path)
-        let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard fd >= 0 else { throw FileError(file: path, "cannot create files in folder '\(dir)': \(errnoText())") }
-        close(fd)
-        unlink(probe)
+        try AtomicFile.checkWritable(path: path)
     }
 
     /// The writable format named by `path`'s extension.

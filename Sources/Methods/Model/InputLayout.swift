@@ -35,6 +35,12 @@ public enum InputLayout: String, Sendable, CaseIterable, CustomStringConvertible
         return try LayoutTranspose.apply(t, perm: [0, 3, 1, 2])
     }
 
+    /// An NCHW tensor in this layout (what the model itself is fed; `--dump-input`).
+    public func fromNCHW(_ t: Tensor) throws -> Tensor {
+        guard self == .nhwc, t.rank == 4 else { return t }
+        return try LayoutTranspose.apply(t, perm: fromNCHW)
+    }
+
     /// [N, H, W, C] -> [N, C, H, W] dims of a declared shape.
     func nchwDims(_ dims: [Dim]) -> [Dim] {
         guard self == .nhwc, dims.count == 4 else { return dims }

@@ -3,7 +3,7 @@ import Graph
 /// Row (batch-axis) slicing and stacking, for running a batch in chunks.
 extension Tensor {
     /// Rows `range` of a tensor [N, ...] (any dtype).
-    func rows(_ range: Range<Int>) throws -> Tensor {
+    public func rows(_ range: Range<Int>) throws -> Tensor {
         guard rank >= 1, range.lowerBound >= 0, range.upperBound <= shape[0] else {
             throw ExplainError("rows \(range) of a tensor of shape \(shape)")
         }
@@ -26,7 +26,7 @@ extension Tensor {
     }
 
     /// Tensors of equal trailing shape stacked along the batch axis.
-    static func stack(_ parts: [Tensor]) throws -> Tensor {
+    public static func stack(_ parts: [Tensor]) throws -> Tensor {
         guard let first = parts.first else { throw ExplainError("nothing to stack") }
         let tail = Array(first.shape.dropFirst())
         guard parts.allSatisfy({ $0.rank == first.rank && Array($0.shape.dropFirst()) == tail && $0.dtype == first.dtype }) else {
