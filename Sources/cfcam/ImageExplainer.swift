@@ -84,8 +84,17 @@ struct ImageExplainer {
         }
         let n = input.tensor.shape[0]
         var failed = false
+        // A tensor batch: each raw map file holds the whole batch [N, ...] (as `--raw` always did);
+        // overlays and reports are per image (NAME.ROW.EXT).
+        let all = outputs.paths(steps: steps)
+        if n > 1 {
+            for (k, outcome) in result.methods.enumerated() {
+                if case .success(let r) = outcome, let p = all.raw[k] { try CLIError.naming(p) { try AtomicFile.write(NPY.write(r.map), to: p) } }
+            }
+        }
         for row in 0..<n {
-            let paths = n == 1 ? outputs.paths(steps: steps) : outputs.paths(steps: steps).row(row)
+            var paths = n == 1 ? all : all.row(row)
+            if n > 1 { paths.raw = paths.raw.map { _ in nil } }
             let report = try write(result, row: row, input: input, name: path, paths: paths, started: started)
             print(Self.summary(report, labels: labels, image: n == 1 ? path : "\(path)[\(row)]"))
             failed = failed || report.methods.contains { $0.error != nil }

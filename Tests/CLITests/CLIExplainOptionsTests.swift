@@ -29,7 +29,7 @@ final class CLIExplainOptionsTests: XCTestCase {
             XCTAssertEqual(try NPY.read(path: tmp.path("\(method).npy")).shape, [1, 96, 96], method)
         }
         let r = try CLI.run(["explain", keras, x, "--raw", tmp.path("auto.npy")])
-        XCTAssertTrue(r.stderr.contains("--layer auto picked 'StatefulPartitionedCall/MobileNetV3Small_1/activation_17_1/mul:0'"), r.stderr)
+        XCTAssertTrue(r.stdout.contains("gradcam explained class") && r.stdout.contains("at layer 'StatefulPartitionedCall/MobileNetV3Small_1/activation_17_1/mul:0'"), r.transcript)
         let p = try CLI.run(["explain", keras, x, "--score", "probability", "--raw", tmp.path("p.npy")])
         XCTAssertEqual(p.status, 0, p.transcript)
         XCTAssertTrue(p.stderr.contains("probabilities"), p.stderr)
