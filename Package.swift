@@ -10,6 +10,10 @@ let package = Package(
         .library(name: "Rules", targets: ["Rules"]),
         .library(name: "Methods", targets: ["Methods"]),
         .library(name: "Runs", targets: ["Runs"]),
+        .library(name: "Plugins", targets: ["Plugins"]),
+        // What a plugin package depends on: the whole library as one shared object, so a plugin
+        // carries none of it and binds to the running cfcam's copy (docs/plugins.md).
+        .library(name: "CFCAMKit", type: .dynamic, targets: ["CFCAMPluginABI", "Graph", "Rules", "Importers", "Methods", "Plugins"]),
         .executable(name: "cfcam", targets: ["cfcam"]),
     ],
     dependencies: [
@@ -43,19 +47,25 @@ let package = Package(
         // package that depends on cfcam accept this flag.
         .target(name: "CKernels", path: "Sources/CKernels", cSettings: [.unsafeFlags(["-O3"])]),
 
+        // The plugin ABI: the C entry point's handle and the version numbers (header only).
+        .target(name: "CFCAMPluginABI", path: "Sources/CFCAMPluginABI"),
+
         // MARK: Core
-        .target(name: "Graph", path: "Sources/Graph"),
+        .target(name: "Graph", dependencies: ["CFCAMPluginABI"], path: "Sources/Graph"),
         .target(name: "Rules", dependencies: ["Graph", "CBLAS", "CShims", "CKernels"], path: "Sources/Rules"),
         .target(name: "Importers", dependencies: ["Graph", "ONNXProto", "CZip", "CPNGCodec", "CTurboJPEG", "CWebP"], path: "Sources/Importers"),
         .target(name: "Methods", dependencies: ["Graph", "Rules"], path: "Sources/Methods"),
+        // Registries as one value, the plugin interface (built-ins included) and the plugin loader.
+        .target(name: "Plugins", dependencies: ["CFCAMPluginABI", "Graph", "Rules", "Importers", "Methods"], path: "Sources/Plugins"),
         // Folder runs: input sets, shards, the SQLite run index, progress, HTML reports.
         .target(name: "Runs", dependencies: ["CSQLite"], path: "Sources/Runs"),
 
         // MARK: CLI
+        // Linked with --export-dynamic: plugins bind to the executable's copy of the library.
         .executableTarget(name: "cfcam", dependencies: [
-            "Graph", "Rules", "Importers", "Methods", "Runs",
+            "Graph", "Rules", "Importers", "Methods", "Plugins", "Runs",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], path: "Sources/cfcam"),
+        ], path: "Sources/cfcam", linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic"])]),
 
         // MARK: Fuzzers. A plain build replays files given as arguments. libFuzzer build:
         //   swift build --sanitize=address -Xswiftc -sanitize=fuzzer -Xcc -fsanitize=fuzzer-no-link \
@@ -71,6 +81,7 @@ let package = Package(
         .testTarget(name: "ConformanceTests", dependencies: ["Graph", "Rules", "Importers", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
         .testTarget(name: "RunsTests", dependencies: ["Runs", "TestSupport"]),
+        .testTarget(name: "PluginsTests", dependencies: ["Graph", "Rules", "Importers", "Methods", "Plugins", "TestSupport"]),
         .testTarget(name: "MethodsTests", dependencies: ["Graph", "Rules", "Importers", "Methods", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

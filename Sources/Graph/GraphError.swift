@@ -22,9 +22,10 @@ public enum GraphError: Error, Equatable, CustomStringConvertible {
         case .missingValue(let s): return "value '\(s)' is not available"
         case .missingInput(let s): return "missing graph input '\(s)'"
         case .unsupportedOps(let ops):
-            let list = ops.keys.sorted().map { op in "  \(op): nodes \(ops[op]!.sorted().joined(separator: ", "))" }
+            let list = ops.keys.sorted().map { op in "  \(op): nodes \((ops[op] ?? []).sorted().joined(separator: ", "))" }
             return "unsupported operators (\(ops.count) op types):\n" + list.joined(separator: "\n")
-                + "\nRegister a custom op with OpRegistry.register(OpDefinition(domain:opType:...)) before loading the model."
+                + "\nRegister a custom op for each: on the command line, load a plugin that registers it (cfcam --plugin LIB.so, or CFCAM_PLUGINS;"
+                + " docs/plugins.md shows how to write one); in Swift, OpRegistry.register(OpDefinition(domain:opType:...)) before loading the model."
         case .attribute(let s): return "attribute: \(s)"
         case .kernel(let s): return s
         case .inNode(let n, let op, let u): return "node '\(n)' (\(op)): \(u)"

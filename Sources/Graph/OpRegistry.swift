@@ -185,6 +185,11 @@ public struct OpRegistry: Sendable {
         table[Key(domain: def.domain, opType: def.opType), default: []].append(def)
     }
 
+    /// Every definition registered for (domain, op type), in registration order.
+    public func definitions(domain: String, opType: String) -> [OpDefinition] {
+        table[Key(domain: OpRegistry.canonicalDomain(domain), opType: opType)] ?? []
+    }
+
     /// The definition for an op at an opset, or nil.
     public func lookup(domain: String, opType: String, opset: Int) -> OpDefinition? {
         table[Key(domain: OpRegistry.canonicalDomain(domain), opType: opType)]?.last { $0.opsets.contains(opset) }

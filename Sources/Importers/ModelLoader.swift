@@ -1,18 +1,16 @@
 import Graph
 
-/// One way in for every model source the CLI and library users name:
-/// `model.onnx`, or `ARCH:WEIGHTS.npz` for a built-in architecture.
+/// One way in for every model source the CLI and library users name: `model.onnx`,
+/// `ARCH:WEIGHTS.npz` for a built-in architecture, or any format an importer in the
+/// `ImporterRegistry` reads.
 public enum ModelLoader {
-    /// Loads the model, optionally replaces ONNX initializers from `weights` (.npz), checks that
-    /// `registry` supports every op (one error listing all that are not), and folds the exporter's
-    /// constant / shape sub-graphs. Pass `registry: nil` to only import (e.g. to list unsupported ops).
-    public static func load(_ spec: String, registry: OpRegistry?, weights: String? = nil) throws -> Graph {
-        var graph: Graph
-        if isArchitectureSpec(spec) {
-            graph = try Architectures.load(spec: spec)
-        } else {
-            graph = try ONNXImporter.load(path: spec)
-        }
+    /// Loads the model with the importer that claims `spec`, optionally replaces initializers from
+    /// `weights` (.npz), checks that `registry` supports every op (one error listing all that are
+    /// not), and folds the exporter's constant / shape sub-graphs. Pass `registry: nil` to only
+    /// import (e.g. to list unsupported ops).
+    public static func load(_ spec: String, registry: OpRegistry?, weights: String? = nil,
+                            importers: ImporterRegistry = .builtin) throws -> Graph {
+        var graph = try importers.importer(for: spec).load(spec)
         if let w = weights {
             let arrays = try NPZ.read(path: w)
             try applyWeights(arrays, to: &graph, file: w)
@@ -31,7 +29,7 @@ public enum ModelLoader {
     }
 
     /// `ARCH:WEIGHTS.npz` rather than a path to an ONNX file.
-    static func isArchitectureSpec(_ spec: String) -> Bool {
+    @Sendable static func isArchitectureSpec(_ spec: String) -> Bool {
         guard let colon = spec.firstIndex(of: ":") else { return false }
         return Architectures.names.contains(String(spec[..<colon])) || spec.hasSuffix(".npz")
     }

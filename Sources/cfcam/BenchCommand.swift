@@ -2,13 +2,14 @@ import ArgumentParser
 import Graph
 import Importers
 import Methods
+import Plugins
 import Rules
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// `cfcam bench MODEL`: times the forward pass after warm-up; ends with `median_ms=<number>`.
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: CFCAMCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Time the forward pass (after warm-up) and print median_ms=<number>.")
 
@@ -24,9 +25,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Masked inputs per forward for perturbation methods (with --method).") var batchSize: Int = 32
     @Option(help: "Method parameter KEY=VALUE (with --method; repeatable).") var param: [String] = []
 
-    func run() throws {
+    func run(_ context: CLIContext) throws {
         guard batch > 0, runs > 0 else { throw ValidationError("--batch and --runs must be positive") }
-        let (graph, registry) = try options.load()
+        let (graph, registry) = try options.load(context.registries)
         var feeds: [String: Tensor] = [:]
         var rng = SplitMix64(seed: 0)
         for info in graph.feedInputs {
@@ -38,7 +39,7 @@ struct BenchCommand: ParsableCommand {
                 : Tensor.zeros(shape, dtype: info.dtype)
         }
         if let method {
-            try CLIError.naming(options.model) { try benchMethod(method, graph: graph, registry: registry, feeds: feeds) }
+            try CLIError.naming(options.model) { try benchMethod(method, graph: graph, registries: context.registries, feeds: feeds) }
             return
         }
         var exec = try CLIError.naming(options.model) { try Executor(graph: graph, registry: registry, threads: options.threadCount) }
@@ -58,9 +59,9 @@ struct BenchCommand: ParsableCommand {
     }
 
     /// Times `method` on the benchmark input (one explanation per run, after warm-up).
-    private func benchMethod(_ name: String, graph: Graph, registry: OpRegistry, feeds: [String: Tensor]) throws {
-        let model = try ExplainModel(graph: graph, registry: registry, threads: options.threadCount)
-        let explainer = try MethodRegistry.method(named: name, parameters: try MethodParameters(parsing: param))
+    private func benchMethod(_ name: String, graph: Graph, registries: Registries, feeds: [String: Tensor]) throws {
+        let model = try ExplainModel(graph: graph, registry: registries.ops, threads: options.threadCount)
+        let explainer = try registries.methods.method(named: name, parameters: try registries.parameters(parsing: param))
         guard let x = feeds[model.inputName] else { throw ValidationError("no input for \(model.inputName)") }
         let request = ExplainRequest(input: x, target: .top1, layers: [LayerSpec(layer)], batchSize: batchSize)
         for _ in 0..<warmup { _ = try explainer.explain(request, model: model) }

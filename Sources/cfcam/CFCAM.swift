@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Graph
 import Rules
 
@@ -7,15 +8,20 @@ struct CFCAM: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cfcam",
         abstract: "Explain what image models look at: import ONNX / .npz models and run, inspect and explain them.",
+        discussion: "Plugins: --plugin LIB.so (repeatable, anywhere on the line) or CFCAM_PLUGINS=LIB.so:LIB.so load "
+            + "shared libraries that register ops, LRP composites and canonizers, methods, target syntaxes and importers "
+            + "before the command runs; cfcam plugins lists them (docs/plugins.md).",
         subcommands: [RunCommand.self, InspectCommand.self, BenchCommand.self, ExplainCommand.self, MethodsCommand.self,
-                      MergeCommand.self, ReportCommand.self])
+                      MergeCommand.self, ReportCommand.self, PluginsCommand.self])
 
     static func main() {
         BLASSetup.preferFastKernels()
         reuseLargeAllocations()
         do {
-            var command = try parseAsRoot()
-            try command.run()
+            let (plugins, arguments) = try CLIContext.splitPluginArguments(Array(CommandLine.arguments.dropFirst()))
+            let context = try CLIContext.load(plugins: plugins)
+            var command = try parseAsRoot(arguments)
+            if let c = command as? any CFCAMCommand { try c.run(context) } else { try command.run() }
         } catch {
             exit(withError: error)
         }

@@ -5,6 +5,7 @@ import Glibc
 import Graph
 import Importers
 import Methods
+import Plugins
 import Rules
 
 /// `cfcam explain MODEL INPUT... --method a,b [--overlay OUT.png] [--raw MAP.npy] [--json OUT.json]`
@@ -14,11 +15,11 @@ import Rules
 /// an `ExplainModel`, an `ExplainJob` and output paths, and writes what the job returns. Options
 /// that do not apply to a chosen method are errors (`MethodRegistry.Entry.checkApplicable`,
 /// unknown `--param` keys).
-struct ExplainCommand: ParsableCommand {
+struct ExplainCommand: CFCAMCommand {
     static let configuration = CommandConfiguration(
         commandName: "explain", abstract: "Explain a model's decision on images (or .npy tensors): maps, overlays, a JSON report.",
-        discussion: "Methods (cfcam methods lists their parameters):\n"
-            + MethodRegistry.entries.map { "  \($0.name.padding(toLength: 13, withPad: " ", startingAt: 0)) \($0.summary)" }.joined(separator: "\n"))
+        discussion: "Methods (cfcam methods lists their parameters, and those plugins add):\n"
+            + MethodRegistry.builtin.entries.map { "  \($0.name.padding(toLength: 13, withPad: " ", startingAt: 0)) \($0.summary)" }.joined(separator: "\n"))
 
     @OptionGroup var options: ModelOptions
 
@@ -26,13 +27,13 @@ struct ExplainCommand: ParsableCommand {
     var inputs: [String] = []
 
     @Option(help: ArgumentHelp("Explanation methods, comma-separated or repeated (default gradcam; see the list below).", valueName: "names"),
-            completion: .list(MethodRegistry.names))
+            completion: .list(MethodRegistry.builtin.names))
     var method: [String] = []
 
     @Option(help: "Layer (value name) for layer methods, or 'auto' (the last spatial feature map on the way to the output; the choice is printed). Repeat to aggregate several.")
     var layer: [String] = []
 
-    @Option(help: "CLASS, top1 (default), A-vs-B, or A-vs-all.")
+    @Option(help: "\(TargetRegistry.builtin.entries.map(\.syntax).joined(separator: ", ")) (default top1), or a syntax a plugin adds.")
     var target: String?
 
     @Option(help: "Reference image (or .npy) for a similarity target (FC-less embedding models).")
@@ -99,22 +100,23 @@ struct ExplainCommand: ParsableCommand {
         try outputs.validate(inputs: inputs)
     }
 
-    func run() throws {
+    func run(_ context: CLIContext) throws {
+        let registries = context.registries
         let selection = MethodSelection(names: try MethodSelection.split(method), params: param, composite: composite,
                                         contrastMode: contrastMode, smoothSamples: smoothSamples, smoothStdev: smoothStdev,
                                         augSmooth: augSmooth, eigenSmooth: eigenSmooth)
         let steps = try selection.steps(usage: MethodRegistry.RequestUsage(
             layers: !layer.isEmpty, batchSize: batchSize != nil, progress: progress,
-            similarity: reference != nil || referenceEmbedding != nil))
+            similarity: reference != nil || referenceEmbedding != nil), registries: registries)
         let colormaps = try outputs.colormaps(for: steps)
         if outputs.outDir == nil { try outputs.checkSingleOutputs(steps: steps, dumpInput: image.dumpInput) }
 
-        let model = try loadModel()
+        let model = try loadModel(registries)
         fputs("cfcam: \(model.summary)\n", stderr)
         let metadata = try CLIError.naming(options.model) { try ModelMetadata.load(modelPath: options.model) }
         let labels = try image.labels(metadata: metadata)
         let preprocessing = try image.spec(metadata: metadata, model: model)
-        let job = ExplainJob(target: try resolveTarget(model, spec: preprocessing), layers: layers, batchSize: batchSize ?? 32, topK: 5,
+        let job = ExplainJob(target: try resolveTarget(model, spec: preprocessing, targets: registries.targets), layers: layers, batchSize: batchSize ?? 32, topK: 5,
                              progress: progress ? Self.reportProgress : nil, warn: Self.reportWarning)
         let explainer = ImageExplainer(model: model, job: job, steps: steps, labels: labels, preprocessing: preprocessing,
                                        colormaps: colormaps, alpha: outputs.alpha, modelPath: options.model,
@@ -146,17 +148,17 @@ struct ExplainCommand: ParsableCommand {
     }
 
     /// Loads the graph, keeps what the explained output needs, checks op support and prepares the model.
-    func loadModel() throws -> ExplainModel {
+    func loadModel(_ registries: Registries) throws -> ExplainModel {
         var modelOptions = ExplainModel.Options(output: outputValue)
         if let s = score {
             guard let k = ScoreKind(rawValue: s) else { throw ValidationError("--score must be logit or probability, got '\(s)'") }
             modelOptions.score = k
         }
         if let v = try image.layoutFlag() { modelOptions.layout = v }
-        let registry = standardRegistry()
+        let registry = registries.ops
         BLAS.setThreads(options.threadCount)
         return try CLIError.naming(options.model) {
-            let graph = try ModelLoader.load(options.model, registry: nil, weights: options.weights)
+            let graph = try registries.loadModel(options.model, weights: options.weights, checkOps: false)
             var (pruned, choice) = try ExplainModel.pruned(graph, options: modelOptions)
             try ModelLoader.prepare(&pruned, registry: registry, file: options.model)
             return try ExplainModel(pruned: pruned, choice: choice, registry: registry, threads: options.threadCount,
@@ -164,7 +166,7 @@ struct ExplainCommand: ParsableCommand {
         }
     }
 
-    func resolveTarget(_ model: ExplainModel, spec: PreprocessSpec) throws -> Target {
+    func resolveTarget(_ model: ExplainModel, spec: PreprocessSpec, targets: TargetRegistry) throws -> Target {
         let metric = try similarity.map { s -> SimilarityMetric in
             guard let m = SimilarityMetric(rawValue: s) else {
                 throw ValidationError("--similarity must be one of \(SimilarityMetric.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -179,7 +181,7 @@ struct ExplainCommand: ParsableCommand {
             let v = try CLIError.naming(e) { try NPY.read(path: e).floatValues() }
             return Target.similarity(to: v, metric: metric)
         }
-        return try TargetParser.parse(target ?? "top1")
+        do { return try targets.parse(target ?? "top1") } catch { throw ValidationError("--\(error)") }
     }
 
     static let reportProgress: ProgressHandler = { done, total in
@@ -187,19 +189,5 @@ struct ExplainCommand: ParsableCommand {
     }
     static let reportWarning: WarningHandler = { message in
         fputs("warning: \(message)\n", stderr)
-    }
-}
-
-/// `--target` text: `top1`, `CLASS`, `A-vs-B`, `A-vs-all`.
-enum TargetParser {
-    static func parse(_ s: String) throws -> Target {
-        if s == "top1" { return .top1 }
-        if let c = Int(s) { return .classIndex(c) }
-        let parts = s.components(separatedBy: "-vs-")
-        if parts.count == 2, let a = Int(parts[0]) {
-            if parts[1] == "all" { return .contrastAll(a) }
-            if let b = Int(parts[1]) { return .contrast(a, b) }
-        }
-        throw ValidationError("--target '\(s)' is not CLASS, top1, A-vs-B or A-vs-all")
     }
 }

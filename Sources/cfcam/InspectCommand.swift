@@ -7,15 +7,15 @@ import Glibc
 #endif
 
 /// `cfcam inspect MODEL`: inputs, outputs and every node with op type, output names and shapes.
-struct InspectCommand: ParsableCommand {
+struct InspectCommand: CFCAMCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect", abstract: "List a model's inputs, outputs and nodes (op, outputs, shapes); flag unsupported ops.")
 
     @OptionGroup var options: ModelOptions
 
-    func run() throws {
-        let registry = standardRegistry()
-        var graph = try CLIError.naming(options.model) { try ModelLoader.load(options.model, registry: nil, weights: options.weights) }
+    func run(_ context: CLIContext) throws {
+        let registry = context.registries.ops
+        var graph = try CLIError.naming(options.model) { try context.registries.loadModel(options.model, weights: options.weights, checkOps: false) }
         print("model: \(options.model)")
         print("opsets: " + graph.opsets.sorted { $0.key < $1.key }.map { "\($0.key.isEmpty ? "ai.onnx" : $0.key)=\($0.value)" }.joined(separator: " "))
         for i in graph.feedInputs { print("input  \(i.name): \(i.dtype) \(i.shapeDescription)") }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Methods
+import Plugins
 
 /// `--method a,b,c` (comma-separated and/or repeated) with `--param`, `--composite`,
 /// `--contrast-mode` and the smoothing flags, turned into the job's steps.
@@ -25,13 +26,13 @@ struct MethodSelection {
         return names.isEmpty ? ["gradcam"] : names
     }
 
-    func steps(usage: MethodRegistry.RequestUsage) throws -> [ExplainJob.Step] {
-        let entries = try names.map { try MethodRegistry.entry(named: $0) }
-        var given = try MethodParameters(parsing: params)
+    func steps(usage: MethodRegistry.RequestUsage, registries: Registries) throws -> [ExplainJob.Step] {
+        let entries = try names.map { try registries.methods.entry(named: $0) }
+        var given = try registries.parameters(parsing: params)
         for (flag, key, value) in [("--composite", "composite", composite), ("--contrast-mode", "contrast", contrastMode)] {
             guard let value else { continue }
             guard entries.contains(where: { $0.parameters.contains { $0.key == key } }) else {
-                let takers = MethodRegistry.entries.filter { $0.parameters.contains { $0.key == key } }.map(\.name)
+                let takers = registries.methods.entries.filter { $0.parameters.contains { $0.key == key } }.map(\.name)
                 throw ValidationError("\(flag) does not apply to \(names.joined(separator: ", ")); it sets the \(key) parameter of \(takers.joined(separator: ", "))")
             }
             if let g = given.values[key], g != value { throw ValidationError("\(flag) \(value) and --param \(key)=\(g) disagree") }
@@ -44,7 +45,7 @@ struct MethodSelection {
         return try entries.map { entry in
             try entry.checkApplicable(usage)
             // One method gets every parameter (its own check names unknown keys); several get theirs.
-            let p = entries.count == 1 ? given : MethodParameters(given.values.filter { kv in entry.parameters.contains { $0.key == kv.key } })
+            let p = entries.count == 1 ? given : registries.parameters(given.values.filter { kv in entry.parameters.contains { $0.key == kv.key } })
             var method = eigenSmooth ? try entry.eigenSmoothed(p) : try entry.method(p)
             if let s = smoothSamples { method = try entry.smoothed(p, samples: s, stdev: smoothStdev ?? 0.15) }
             if augSmooth { method = AugmentedMethod.wrap(method, entry: entry) }

@@ -1,11 +1,12 @@
 import ArgumentParser
 import Graph
 import Importers
+import Plugins
 import Rules
 
 /// Options every model-taking subcommand shares.
 struct ModelOptions: ParsableArguments {
-    @Argument(help: "An .onnx file, or ARCH:WEIGHTS.npz for a built-in architecture (e.g. resnet18:weights.npz).")
+    @Argument(help: "An .onnx file, ARCH:WEIGHTS.npz for a built-in architecture (e.g. resnet18:weights.npz), or a format a plugin reads.")
     var model: String
 
     @Option(help: "Replace the ONNX model's initializers by name with the arrays of this .npz (a fine-tuned checkpoint).")
@@ -16,11 +17,11 @@ struct ModelOptions: ParsableArguments {
 
     var threadCount: Int { threads.map { max(1, $0) } ?? Executor.defaultThreads }
 
-    func load(inferAllShapes: Bool = false) throws -> (Graph, OpRegistry) {
-        let registry = standardRegistry()
+    func load(_ registries: Registries, inferAllShapes: Bool = false) throws -> (Graph, OpRegistry) {
+        let registry = registries.ops
         BLAS.setThreads(threadCount)
         return try CLIError.naming(model) {
-            var graph = try ModelLoader.load(model, registry: registry, weights: weights)
+            var graph = try registries.loadModel(model, weights: weights)
             if inferAllShapes { try graph.inferShapes(registry: registry, threads: threadCount) }
             return (graph, registry)
         }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Graph
 import Importers
 import Methods
+import Plugins
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,7 +10,7 @@ import Glibc
 /// `cfcam run MODEL --input X.npy|photo.jpg [--output Y.npz] [--print-top K]`: runs the model and
 /// writes every graph output. An image input is decoded and preprocessed as `explain` does
 /// (`ImageOptions`: flags, preset, the model's metadata) and fed in the model's own layout.
-struct RunCommand: ParsableCommand {
+struct RunCommand: CFCAMCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Run a model forward on a tensor or an image and write every graph output, keyed by output name, to an .npz.")
 
@@ -31,9 +32,9 @@ struct RunCommand: ParsableCommand {
         if output == nil && printTop == nil { throw ValidationError("nothing to do: give --output Y.npz and/or --print-top K") }
     }
 
-    func run() throws {
+    func run(_ context: CLIContext) throws {
         if output != nil { try checkOutputFolder() }
-        let (graph, registry) = try options.load()
+        let (graph, registry) = try options.load(context.registries)
         let metadata = try CLIError.naming(options.model) { try ModelMetadata.load(modelPath: options.model) }
         let loader = ImageFeed(options: image, metadata: metadata, graph: graph)
         let feeds = try InputFeeds.parse(input, graph: graph, model: options.model, image: loader.load)

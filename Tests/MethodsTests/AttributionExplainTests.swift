@@ -47,7 +47,7 @@ final class AttributionExplainTests: XCTestCase {
     }
 
     func testInputMethodListAndParameters() throws {
-        let inputs = MethodRegistry.entries.filter { $0.kind == .input && $0.output == .map }.map(\.name)
+        let inputs = MethodRegistry.builtin.entries.filter { $0.kind == .input && $0.output == .map }.map(\.name)
         XCTAssertEqual(inputs, ["saliency", "inputxgrad", "ig", "smoothgrad", "occlusion", "rise"])
         let ig = try XCTUnwrap(try IntegratedGradients.entry.method(MethodParameters(parsing: ["steps=20", "rule=riemann_trapezoid", "baseline=-1"])) as? IntegratedGradients)
         XCTAssertEqual(ig.steps, 20); XCTAssertEqual(ig.rule, .riemannTrapezoid); XCTAssertEqual(ig.baseline, .constant(-1))

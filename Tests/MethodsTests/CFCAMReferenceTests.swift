@@ -25,7 +25,7 @@ final class CFCAMReferenceTests: XCTestCase {
         let fx = try RCAMFixture(name)
         for (variant, params) in variants(fx).sorted(by: { $0.key < $1.key }) {
             let request = try fx.request(layer: "final", batchSize: 5)
-            let map = try MethodRegistry.method(named: "cfcam", parameters: MethodParameters(params)).explain(request, model: fx.model)
+            let map = try MethodRegistry.builtin.method(named: "cfcam", parameters: MethodParameters(params)).explain(request, model: fx.model)
             try assertMapsAgree(map, try fx.ref("final.cfcam.\(variant)"), "\(name) CF-CAM \(variant)")
         }
     }
@@ -39,7 +39,7 @@ final class CFCAMReferenceTests: XCTestCase {
     func testBatchSizeAndProgress() throws {
         let fx = try RCAMFixture("resnetish")
         let params = variants(fx)["default"] ?? [:]
-        let method = try MethodRegistry.method(named: "cfcam", parameters: MethodParameters(params))
+        let method = try MethodRegistry.builtin.method(named: "cfcam", parameters: MethodParameters(params))
         let log = CFCAMProgressLog()
         let one = try method.explain(try fx.request(layer: "final", batchSize: 1, progress: log.handler), model: fx.model)
         let calls = log.calls

@@ -121,10 +121,10 @@ final class FAMTests: XCTestCase {
     func testTargetsAndParameters() throws {
         let model = try TinyModel.model()
         XCTAssertThrowsError(try FAM().explain(ExplainRequest(input: TinyModel.input(), layers: [.named(TinyModel.layer)]), model: model))
-        let m = try XCTUnwrap(try MethodRegistry.method(named: "fam", parameters: MethodParameters(["variant": "f2", "norm": "maxabs"])) as? FAM)
+        let m = try XCTUnwrap(try MethodRegistry.builtin.method(named: "fam", parameters: MethodParameters(["variant": "f2", "norm": "maxabs"])) as? FAM)
         XCTAssertEqual(m.variant, .f2)
         XCTAssertEqual(m.norm, .maxabs)
-        XCTAssertThrowsError(try MethodRegistry.method(named: "fam", parameters: MethodParameters(["variant": "f4"])))
+        XCTAssertThrowsError(try MethodRegistry.builtin.method(named: "fam", parameters: MethodParameters(["variant": "f4"])))
     }
 
     /// Relevance-CAM on an embedding model: the default relevance starts from the similarity's

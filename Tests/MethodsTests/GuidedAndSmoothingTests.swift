@@ -61,7 +61,7 @@ final class GuidedAndSmoothingTests: XCTestCase {
 
     func testAugmentationSmoothedGradCAMMatchesPytorchGradCAM() throws {
         let f = try load()
-        let entry = try MethodRegistry.entry(named: "gradcam")
+        let entry = try MethodRegistry.builtin.entry(named: "gradcam")
         let method = AugmentedMethod.wrap(try entry.method(), entry: entry)
         let got = try MapBatch(try method.explain(try request(f), model: f.model))
         assertAgrees(got, try f.ref.map("gradcam.aug"), "squeezenet1_1 gradcam aug_smooth")
@@ -72,14 +72,14 @@ final class GuidedAndSmoothingTests: XCTestCase {
 
     func testEigenSmoothedGradCAMMatchesPytorchGradCAM() throws {
         let f = try load()
-        let method = try MethodRegistry.entry(named: "gradcam").eigenSmoothed()
+        let method = try MethodRegistry.builtin.entry(named: "gradcam").eigenSmoothed()
         let got = try MapBatch(try method.explain(try request(f), model: f.model))
         assertAgrees(got, try f.ref.map("gradcam.eigen"), "squeezenet1_1 gradcam eigen_smooth")
     }
 
     func testEigenSmoothedGradCAMPlusPlusMatchesPytorchGradCAM() throws {
         let f = try load()
-        let method = try MethodRegistry.entry(named: "gradcam++").eigenSmoothed()
+        let method = try MethodRegistry.builtin.entry(named: "gradcam++").eigenSmoothed()
         let got = try MapBatch(try method.explain(try request(f), model: f.model))
         assertAgrees(got, try f.ref.map("gradcam++.eigen"), "squeezenet1_1 gradcam++ eigen_smooth")
     }
@@ -88,7 +88,7 @@ final class GuidedAndSmoothingTests: XCTestCase {
         let f = try load()
         var r = try request(f)
         r.layers = [.auto]
-        let got = try MethodRegistry.method(named: "guidedbackprop").explain(r, model: f.model)
+        let got = try MethodRegistry.builtin.method(named: "guidedbackprop").explain(r, model: f.model)
         XCTAssertEqual(got.shape, [2, 3, 224, 224])
         let (want, per) = try signed(f.ref, "guidedbackprop")
         assertGradientAgrees(try got.floats(), want, per: per, "squeezenet1_1 guidedbackprop")
@@ -99,7 +99,7 @@ final class GuidedAndSmoothingTests: XCTestCase {
 
     func testGuidedGradCAMMatchesPytorchGradCAMProduct() throws {
         let f = try load()
-        let got = try MethodRegistry.method(named: "guidedgradcam").explain(try request(f), model: f.model)
+        let got = try MethodRegistry.builtin.method(named: "guidedgradcam").explain(try request(f), model: f.model)
         XCTAssertEqual(got.shape, [2, 3, 224, 224])
         // cam.py: cv2.merge([grayscale_cam] * 3) * gb, per image.
         let (gb, per) = try signed(f.ref, "guidedbackprop")
@@ -111,7 +111,7 @@ final class GuidedAndSmoothingTests: XCTestCase {
 
     func testEigenSmoothingRejectsMethodsWithoutChannelWeights() throws {
         for name in ["layercam", "hirescam", "eigencam", "saliency"] {
-            XCTAssertThrowsError(try MethodRegistry.entry(named: name).eigenSmoothed()) { error in
+            XCTAssertThrowsError(try MethodRegistry.builtin.entry(named: name).eigenSmoothed()) { error in
                 let text = "\(error)"
                 XCTAssertTrue(text.contains("eigen smoothing applies to channel-weight CAMs ("), text)
                 XCTAssertTrue(text.contains("gradcam, gradcam++, xgradcam"), text)
@@ -120,7 +120,7 @@ final class GuidedAndSmoothingTests: XCTestCase {
         }
         // Score-CAM's map is a weighted sum of channels too (softmax-of-scores weights), as in
         // pytorch-grad-cam, where eigen_smooth applies to it.
-        XCTAssertTrue(try MethodRegistry.entry(named: "scorecam").eigenSmoothed() is EigenSmoothedCAM)
+        XCTAssertTrue(try MethodRegistry.builtin.entry(named: "scorecam").eigenSmoothed() is EigenSmoothedCAM)
     }
 
     /// A signed stand-in method: row r's map is 2·x[r, 0] − 1 + j (j the column), so flips and
@@ -143,7 +143,7 @@ final class GuidedAndSmoothingTests: XCTestCase {
         let (n, c, h, w) = (2, 3, 4, 5)
         let x = (0..<(n * c * h * w)).map { Float(($0 * 37) % 11) / 5 - 1 }
         let request = ExplainRequest(input: try Tensor(shape: [n, c, h, w], floats: x), target: .classIndex(7))
-        let gradientEntry = try MethodRegistry.entry(named: "gradient")
+        let gradientEntry = try MethodRegistry.builtin.entry(named: "gradient")
         let wrapped = AugmentedMethod.wrap(SignedStub(), entry: gradientEntry)
         XCTAssertEqual((wrapped as? AugmentedMethod)?.renormalise, false)
         let got = try wrapped.explain(request, model: f.model).floats()
@@ -188,10 +188,10 @@ final class GuidedAndSmoothingTests: XCTestCase {
     }
 
     func testNewMethodsAreListed() throws {
-        let names = MethodRegistry.names
+        let names = MethodRegistry.builtin.names
         XCTAssertTrue(names.contains("guidedbackprop") && names.contains("guidedgradcam"))
-        XCTAssertEqual(try MethodRegistry.entry(named: "guidedbackprop").output, .gradient)
-        XCTAssertEqual(try MethodRegistry.entry(named: "guidedgradcam").kind, .layer)
+        XCTAssertEqual(try MethodRegistry.builtin.entry(named: "guidedbackprop").output, .gradient)
+        XCTAssertEqual(try MethodRegistry.builtin.entry(named: "guidedgradcam").kind, .layer)
     }
 }
 

@@ -15,7 +15,7 @@ final class PipelineTests: XCTestCase {
 
     func map(_ method: String, _ m: ExplainModel, _ x: Tensor, layers: [LayerSpec] = [.auto], target: Target = .top1,
              params: [String] = [], batchSize: Int = 32) throws -> [Float] {
-        let e = try MethodRegistry.method(named: method, parameters: try MethodParameters(parsing: params))
+        let e = try MethodRegistry.builtin.method(named: method, parameters: try MethodParameters(parsing: params))
         return try e.explain(ExplainRequest(input: x, target: target, layers: layers, batchSize: batchSize), model: m).floats()
     }
 
@@ -183,21 +183,21 @@ final class PipelineTests: XCTestCase {
     }
 
     func testOptionsThatDoNotApplyAreErrors() throws {
-        let lrp = try MethodRegistry.entry(named: "lrp"), grad = try MethodRegistry.entry(named: "gradcam")
+        let lrp = try MethodRegistry.builtin.entry(named: "lrp"), grad = try MethodRegistry.builtin.entry(named: "gradcam")
         XCTAssertThrowsError(try lrp.checkApplicable(.init(layers: true))) { XCTAssertTrue("\($0)".contains("--layer"), "\($0)") }
         XCTAssertThrowsError(try grad.checkApplicable(.init(batchSize: true))) { XCTAssertTrue("\($0)".contains("--batch-size"), "\($0)") }
         XCTAssertThrowsError(try grad.checkApplicable(.init(progress: true)))
-        XCTAssertThrowsError(try MethodRegistry.entry(named: "fam").checkApplicable(.init())) { XCTAssertTrue("\($0)".contains("--reference"), "\($0)") }
-        XCTAssertNoThrow(try MethodRegistry.entry(named: "scorecam").checkApplicable(.init(layers: true, batchSize: true, progress: true)))
+        XCTAssertThrowsError(try MethodRegistry.builtin.entry(named: "fam").checkApplicable(.init())) { XCTAssertTrue("\($0)".contains("--reference"), "\($0)") }
+        XCTAssertNoThrow(try MethodRegistry.builtin.entry(named: "scorecam").checkApplicable(.init(layers: true, batchSize: true, progress: true)))
         XCTAssertThrowsError(try lrp.method(MethodParameters(parsing: ["contrast=clrp2"]))) { XCTAssertTrue("\($0)".contains("no parameter contrast"), "\($0)") }
-        XCTAssertThrowsError(try MethodRegistry.method(named: "ig", parameters: MethodParameters(parsing: ["steps=many"]))) {
+        XCTAssertThrowsError(try MethodRegistry.builtin.method(named: "ig", parameters: MethodParameters(parsing: ["steps=many"]))) {
             XCTAssertTrue("\($0)".contains("steps=many"), "\($0)")
         }
     }
 
     func testEveryEntryListsTypedParametersWithValidDefaults() throws {
-        XCTAssertEqual(Set(MethodRegistry.names).count, MethodRegistry.names.count, "names are unique")
-        for e in MethodRegistry.entries {
+        XCTAssertEqual(Set(MethodRegistry.builtin.names).count, MethodRegistry.builtin.names.count, "names are unique")
+        for e in MethodRegistry.builtin.entries {
             for p in e.parameters where p.defaultValue != "unset" {
                 XCTAssertNoThrow(try p.validate(p.defaultValue, method: e.name), "\(e.name) \(p.key)=\(p.defaultValue)")
             }
@@ -210,7 +210,7 @@ final class PipelineTests: XCTestCase {
     func testSmoothedRelevanceIsAveragedNotRescaled() throws {
         let m = try TinyModel.model()
         let x = TinyModel.input(batch: 1)
-        let e = try MethodRegistry.entry(named: "lrp")
+        let e = try MethodRegistry.builtin.entry(named: "lrp")
         let plain = try e.method().explain(ExplainRequest(input: x, target: .classIndex(2)), model: m).floats()
         let none = try e.smoothed(samples: 3, stdev: 0).explain(ExplainRequest(input: x, target: .classIndex(2)), model: m).floats()
         assertSame(none, plain, "SmoothGrad with zero noise", tolerance: 1e-5)
@@ -232,7 +232,7 @@ final class PipelineTests: XCTestCase {
         let m = try model(g)
         let w = Warnings()
         for (method, params) in [("cfcam", ["groups=2"]), ("groupcam", ["groups=2"])] {
-            let e = try MethodRegistry.method(named: method, parameters: try MethodParameters(parsing: params))
+            let e = try MethodRegistry.builtin.method(named: method, parameters: try MethodParameters(parsing: params))
             let out = try e.explain(ExplainRequest(input: TinyModel.input(), warn: w.handler), model: m).floats()
             XCTAssertTrue(out.allSatisfy { $0 == 0 }, method)
         }

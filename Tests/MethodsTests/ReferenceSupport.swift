@@ -65,7 +65,7 @@ func assertAgrees(_ got: MapBatch, _ want: MapBatch, _ what: String, file: Stati
 func checkReference(_ method: String, key: String, model: ExplainModel, input x: Tensor, ref: CAMReference, label: String,
                     target: Target = .top1, batchSize: Int = 32, parameters: MethodParameters = MethodParameters(),
                     file: StaticString = #filePath, line: UInt = #line) throws {
-    let m = try MethodRegistry.method(named: method, parameters: parameters)
+    let m = try MethodRegistry.builtin.method(named: method, parameters: parameters)
     let request = ExplainRequest(input: x, target: target, layers: try ref.layers(key), batchSize: batchSize)
     let got = try MapBatch(try m.explain(request, model: model))
     assertAgrees(got, try ref.map(key), "\(label) \(key)", file: file, line: line)

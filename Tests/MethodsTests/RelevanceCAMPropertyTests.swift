@@ -78,16 +78,16 @@ final class RelevanceCAMPropertyTests: XCTestCase {
     }
 
     func testParameters() throws {
-        XCTAssertThrowsError(try MethodRegistry.method(named: "relevancecam", parameters: MethodParameters(["rules": "nope"])))
-        XCTAssertThrowsError(try MethodRegistry.method(named: "relevancecam", parameters: MethodParameters(["contrast": "nope"])))
-        XCTAssertThrowsError(try MethodRegistry.method(named: "relevancecam", parameters: MethodParameters(["relu": "maybe"])))
-        XCTAssertThrowsError(try MethodRegistry.method(named: "relevancecam", parameters: MethodParameters(["groups": "4"])))
-        let m = try XCTUnwrap(try MethodRegistry.method(named: "relevancecam",
+        XCTAssertThrowsError(try MethodRegistry.builtin.method(named: "relevancecam", parameters: MethodParameters(["rules": "nope"])))
+        XCTAssertThrowsError(try MethodRegistry.builtin.method(named: "relevancecam", parameters: MethodParameters(["contrast": "nope"])))
+        XCTAssertThrowsError(try MethodRegistry.builtin.method(named: "relevancecam", parameters: MethodParameters(["relu": "maybe"])))
+        XCTAssertThrowsError(try MethodRegistry.builtin.method(named: "relevancecam", parameters: MethodParameters(["groups": "4"])))
+        let m = try XCTUnwrap(try MethodRegistry.builtin.method(named: "relevancecam",
                                                        parameters: MethodParameters(["rules": "epsilon-plus", "contrast": "sglrp", "weights": "sum", "relu": "true"])) as? RelevanceCAM)
         XCTAssertEqual(m.relevance.rules, .preset(.epsilonPlus))
         XCTAssertEqual(m.relevance.contrast, .sglrp)
         XCTAssertEqual(m.weighting, .sum)
         XCTAssertTrue(m.reluOutput)
-        XCTAssertTrue(MethodRegistry.names.contains("relevancecam") && MethodRegistry.names.contains("cfcam") && MethodRegistry.names.contains("fam"))
+        XCTAssertTrue(MethodRegistry.builtin.names.contains("relevancecam") && MethodRegistry.builtin.names.contains("cfcam") && MethodRegistry.builtin.names.contains("fam"))
     }
 }

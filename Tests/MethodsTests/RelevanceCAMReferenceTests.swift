@@ -27,7 +27,7 @@ final class RelevanceCAMReferenceTests: XCTestCase {
                     let want = try fx.ref("\(key).relevance")
                     let scale = try want.floats().map(abs).max() ?? 1
                     assertClose(try XCTUnwrap(r[layerName]), want, rtol: 1e-3, atol: 1e-4 * scale, "\(name) \(key) relevance")
-                    let map = try MethodRegistry.method(named: "relevancecam", parameters: params).explain(request, model: fx.model)
+                    let map = try MethodRegistry.builtin.method(named: "relevancecam", parameters: params).explain(request, model: fx.model)
                     try assertMapsAgree(map, try fx.ref("\(key).rcam"), "\(name) \(key) Relevance-CAM")
                     maps += 1
                 }
@@ -45,7 +45,7 @@ final class RelevanceCAMReferenceTests: XCTestCase {
         let request = try fx.request(layer: "mid")
         let map = try RelevanceCAM().explain(request, model: fx.model)
         try assertMapsAgree(map, try fx.ref("mid.rcam.clrp_rcam.rcam"), "default Relevance-CAM")
-        let viaRegistry = try MethodRegistry.method(named: "relevancecam").explain(request, model: fx.model)
+        let viaRegistry = try MethodRegistry.builtin.method(named: "relevancecam").explain(request, model: fx.model)
         XCTAssertEqual(try viaRegistry.floats(), try map.floats())
     }
 

@@ -69,7 +69,7 @@ final class ThirdPartyMethodTests: XCTestCase {
                 do {
                     var p = params
                     if method == "occlusion" { p = ["window=\(min(24, h, w))", "stride=\(min(24, h, w))"] }
-                    let m = try MethodRegistry.method(named: method, parameters: try MethodParameters(parsing: p))
+                    let m = try MethodRegistry.builtin.method(named: method, parameters: try MethodParameters(parsing: p))
                     let v = try m.explain(ExplainRequest(input: x, batchSize: 16), model: model)
                     XCTAssertEqual(v.shape, [1, h, w], "\(c.name) \(method)")
                     let f = try v.floats()
@@ -119,7 +119,7 @@ final class ThirdPartyMethodTests: XCTestCase {
                                          "fam": ["variant=f3"]]
         // One channel re-scoring per channel of 1280: these run on the first photo only.
         let perChannel: Set<String> = ["scorecam", "ablationcam", "cfcam"]
-        for e in MethodRegistry.entries {
+        for e in MethodRegistry.builtin.entries {
             var target = Target.top1
             if e.needsSimilarity { target = .similarity(to: try model.forward(try x.rowsForTest(1..<2)).floats(), metric: .cosine) }
             let m = try e.method(try MethodParameters(parsing: cheap[e.name] ?? []))

@@ -39,7 +39,7 @@ final class TimmCAMReferenceTests: XCTestCase {
     /// cfcam's Grad-CAM at `layer` on `input` against reference maps `want` (images `range` of case `key`).
     func checkGradCAM(_ model: ExplainModel, input: Tensor, layer: String, ref: CAMReference, key: String,
                       range: Range<Int>? = nil, label: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let method = try MethodRegistry.method(named: "gradcam")
+        let method = try MethodRegistry.builtin.method(named: "gradcam")
         let request = ExplainRequest(input: input, target: .top1, layers: [.named(layer)])
         let got = try MapBatch(try method.explain(request, model: model))
         var want = try ref.map(key)

@@ -22,8 +22,8 @@ final class TinyModelMethodTests: XCTestCase {
         let model = try TinyModel.model()
         // FAM explains a similarity between embeddings, not a class: FAMTests cover its maps.
         // Guided Grad-CAM is a layer method with a gradient-shaped output (GuidedAndSmoothingTests).
-        for name in MethodRegistry.entries.filter({ $0.kind == .layer && $0.output == .map && !$0.needsSimilarity }).map(\.name) {
-            let m = try MethodRegistry.method(named: name)
+        for name in MethodRegistry.builtin.entries.filter({ $0.kind == .layer && $0.output == .map && !$0.needsSimilarity }).map(\.name) {
+            let m = try MethodRegistry.builtin.method(named: name)
             let t = try m.explain(ExplainRequest(input: TinyModel.input(), batchSize: 2), model: model)
             XCTAssertEqual(t.shape, [2, 6, 6], name)
             let v = try t.floats()
@@ -43,7 +43,7 @@ final class TinyModelMethodTests: XCTestCase {
     }
 
     func testRegistryListsBuiltinsAndAcceptsUserMethods() throws {
-        XCTAssertEqual(Array(MethodRegistry.names.prefix(10)),
+        XCTAssertEqual(Array(MethodRegistry.builtin.names.prefix(10)),
                        ["cam", "gradcam", "gradcam++", "xgradcam", "hirescam", "layercam", "eigencam", "scorecam", "ablationcam", "groupcam"])
         struct Constant: ExplanationMethod {
             func explain(_ request: ExplainRequest, model: ExplainModel) throws -> Tensor {
@@ -51,13 +51,15 @@ final class TinyModelMethodTests: XCTestCase {
                 return Tensor(unchecked: [n, h, w], floats: [Float](repeating: 0.5, count: n * h * w))
             }
         }
-        MethodRegistry.register(name: "test-constant", summary: "constant", kind: .input) { _ in Constant() }
-        XCTAssertTrue(MethodRegistry.names.contains("test-constant"))
-        let t = try MethodRegistry.method(named: "test-constant").explain(ExplainRequest(input: TinyModel.input()), model: try TinyModel.model())
+        var registry = MethodRegistry.builtin
+        XCTAssertNil(registry.register(MethodRegistry.Entry(name: "test-constant", summary: "constant", kind: .input) { _ in Constant() }))
+        XCTAssertTrue(registry.names.contains("test-constant"))
+        XCTAssertFalse(MethodRegistry.builtin.names.contains("test-constant"), "a registry is a value: the built-in list is untouched")
+        let t = try registry.method(named: "test-constant").explain(ExplainRequest(input: TinyModel.input()), model: try TinyModel.model())
         XCTAssertEqual(try t.floats().first, 0.5)
-        XCTAssertThrowsError(try MethodRegistry.method(named: "no-such-method"))
-        XCTAssertThrowsError(try MethodRegistry.method(named: "scorecam", parameters: MethodParameters(["varaint": "official"])))
-        XCTAssertThrowsError(try MethodRegistry.method(named: "scorecam", parameters: MethodParameters(["variant": "paper"])))
+        XCTAssertThrowsError(try MethodRegistry.builtin.method(named: "no-such-method"))
+        XCTAssertThrowsError(try MethodRegistry.builtin.method(named: "scorecam", parameters: MethodParameters(["varaint": "official"])))
+        XCTAssertThrowsError(try MethodRegistry.builtin.method(named: "scorecam", parameters: MethodParameters(["variant": "paper"])))
     }
 
     /// Score-CAM weights, batched (batch 3 over 3 channels → batches of 3) equal one forward per

@@ -1,3 +1,5 @@
+import Rules
+
 /// One parameter a method reads from `--param KEY=VALUE`: its key, type, default and allowed
 /// values. The CLI's `cfcam methods`, `--help` and the docs print these, and
 /// `MethodParameters.check` rejects unknown keys and malformed values before a method runs.
@@ -6,9 +8,20 @@ public struct MethodParameter: Sendable, Equatable {
         case int, float, bool, string
         /// One of these words.
         case choice([String])
+        /// One of the words `fixed`, or the name of an LRP composite registered in the parameters'
+        /// `CompositeRegistry` (so a plugin's composite is accepted wherever the presets are).
+        case composite(fixed: [String])
 
+        /// The description with the composites of `composites` spelled out.
+        public func description(composites: CompositeRegistry) -> String {
+            if case .composite(let fixed) = self { return (fixed + composites.names).joined(separator: "|") }
+            return description
+        }
+
+        /// The built-in composites' names spelled out for `.composite`.
         public var description: String {
             switch self {
+            case .composite: return description(composites: .builtin)
             case .int: return "integer"
             case .float: return "number"
             case .bool: return "true|false"
@@ -46,7 +59,7 @@ public struct MethodParameter: Sendable, Equatable {
     }
 
     /// Throws unless `value` is well-formed for this parameter.
-    public func validate(_ value: String, method: String) throws {
+    public func validate(_ value: String, method: String, composites: CompositeRegistry = .builtin) throws {
         let ok: Bool
         switch kind {
         case .int: ok = Int(value) != nil
@@ -54,9 +67,10 @@ public struct MethodParameter: Sendable, Equatable {
         case .bool: ok = ["true", "false", "1", "0", "yes", "no"].contains(value.lowercased())
         case .string: ok = true
         case .choice(let c): ok = c.contains(value)
+        case .composite(let fixed): ok = fixed.contains(value) || composites.names.contains(value)
         }
         guard ok else {
-            throw ExplainError("method \(method): parameter \(key)=\(value) is not \(kind == .int ? "an integer" : kind == .float ? "a number" : "one of \(kind.description)")")
+            throw ExplainError("method \(method): parameter \(key)=\(value) is not \(kind == .int ? "an integer" : kind == .float ? "a number" : "one of \(kind.description(composites: composites))")")
         }
     }
 }

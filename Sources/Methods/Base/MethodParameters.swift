@@ -1,11 +1,23 @@
+import Rules
+
 /// Method-specific settings by name (the CLI's `--param key=value`), read with typed accessors that
 /// throw on malformed values. Each method documents the keys it reads; unknown keys are errors.
+///
+/// The parameters also carry the LRP composites and canonizers that name-valued parameters
+/// (`composite`, `rules`) resolve against: the built-ins unless the caller's registries add some.
 public struct MethodParameters: Sendable, Equatable {
     public var values: [String: String]
-    public init(_ values: [String: String] = [:]) { self.values = values }
+    public var composites: CompositeRegistry
+    public init(_ values: [String: String] = [:], composites: CompositeRegistry = .builtin) {
+        self.values = values; self.composites = composites
+    }
+
+    public static func == (a: MethodParameters, b: MethodParameters) -> Bool {
+        a.values == b.values && a.composites.names == b.composites.names
+    }
 
     /// Parses "key=value" items.
-    public init(parsing items: [String]) throws {
+    public init(parsing items: [String], composites: CompositeRegistry = .builtin) throws {
         var v: [String: String] = [:]
         for item in items {
             guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
@@ -14,6 +26,7 @@ public struct MethodParameters: Sendable, Equatable {
             v[String(item[..<eq])] = String(item[item.index(after: eq)...])
         }
         values = v
+        self.composites = composites
     }
 
     public func int(_ key: String, default def: Int) throws -> Int {
@@ -41,7 +54,7 @@ public struct MethodParameters: Sendable, Equatable {
             throw ExplainError("method \(method) has no parameter \(unknown.joined(separator: ", "))"
                                + (keys.isEmpty ? " (it takes none)" : " (it reads \(keys.joined(separator: ", ")))"))
         }
-        for p in known { if let v = values[p.key] { try p.validate(v, method: method) } }
+        for p in known { if let v = values[p.key] { try p.validate(v, method: method, composites: composites) } }
     }
 
     /// A boolean parameter: true/false, 1/0, yes/no.
@@ -56,6 +69,6 @@ public struct MethodParameters: Sendable, Equatable {
 
     /// The subset of the values whose keys are in `keys`.
     func only(_ keys: [String]) -> MethodParameters {
-        MethodParameters(values.filter { keys.contains($0.key) })
+        MethodParameters(values.filter { keys.contains($0.key) }, composites: composites)
     }
 }

@@ -1,15 +1,15 @@
-import Foundation
-
-/// Every explanation method by its stable lower-case name: the built-ins (`BuiltinMethods.all`,
-/// each defined beside its method) and any a user registers. The CLI's `--method`, its help and
-/// completions, `cfcam methods` and the docs' method table all list `MethodRegistry.entries`.
+/// Explanation methods by their stable lower-case names: a value, filled with the built-ins
+/// (`BuiltinMethods.all`, each defined beside its method) and whatever a user or plugin registers.
+/// The CLI's `--method`, its help and completions, `cfcam methods` and the docs' method table all
+/// list a registry's `entries`.
 ///
-/// A user adds a method without editing the package, the way the built-ins are listed:
+/// A user adds a method the way the built-ins are added:
 ///
-///     MethodRegistry.register(MethodRegistry.Entry(name: "mycam", summary: "my CAM", kind: .layer) { _ in MyCAM() })
+///     var methods = MethodRegistry.builtin
+///     methods.register(MethodRegistry.Entry(name: "mycam", summary: "my CAM", kind: .layer) { _ in MyCAM() })
 ///
 /// Registering an existing name replaces it (this is how a built-in is overridden).
-public enum MethodRegistry {
+public struct MethodRegistry: Sendable {
     /// Whether a method reads layers (CAMs) or explains the input directly.
     public enum Kind: String, Sendable { case layer, input }
 
@@ -84,37 +84,30 @@ public enum MethodRegistry {
         }
     }
 
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var registered: [Entry] = []
+    /// Every method, in listing order.
+    public private(set) var entries: [Entry] = []
 
-    /// Adds (or replaces) a method.
-    public static func register(_ e: Entry) {
-        lock.lock(); defer { lock.unlock() }
-        registered.removeAll { $0.name == e.name }
-        registered.append(e)
-    }
+    /// An empty registry.
+    public init() {}
 
-    /// Adds (or replaces) a method from its parts.
-    public static func register(name: String, summary: String, kind: Kind, parameters: [MethodParameter] = [],
-                                make: @escaping @Sendable (MethodParameters) throws -> any ExplanationMethod) {
-        register(Entry(name: name, summary: summary, kind: kind, parameters: parameters, make: make))
-    }
+    /// A registry of `entries`, registered in order.
+    public init(_ entries: [Entry]) { for e in entries { register(e) } }
 
-    /// The built-ins (in `BuiltinMethods.all` order) followed by registered methods; a registered
-    /// method with a built-in's name takes its place.
-    public static var entries: [Entry] {
-        lock.lock(); let extra = registered; lock.unlock()
-        var list = BuiltinMethods.all
-        for e in extra {
-            if let i = list.firstIndex(where: { $0.name == e.name }) { list[i] = e } else { list.append(e) }
-        }
-        return list
+    /// The built-in methods (`BuiltinMethods.all`), registered one by one as a plugin's are.
+    public static var builtin: MethodRegistry { MethodRegistry(BuiltinMethods.all) }
+
+    /// Adds a method. A name already registered is replaced in place (keeping its listing position):
+    /// this is how a built-in is overridden. Returns the entry it replaced, if any.
+    @discardableResult
+    public mutating func register(_ e: Entry) -> Entry? {
+        if let i = entries.firstIndex(where: { $0.name == e.name }) { let old = entries[i]; entries[i] = e; return old }
+        entries.append(e); return nil
     }
 
     /// Every method name, in listing order.
-    public static var names: [String] { entries.map(\.name) }
+    public var names: [String] { entries.map(\.name) }
 
-    public static func entry(named name: String) throws -> Entry {
+    public func entry(named name: String) throws -> Entry {
         guard let e = entries.first(where: { $0.name == name }) else {
             throw ExplainError("unknown method '\(name)'; available: \(names.joined(separator: ", "))")
         }
@@ -122,7 +115,7 @@ public enum MethodRegistry {
     }
 
     /// A method instance by name, configured from `parameters` (unknown keys are errors).
-    public static func method(named name: String, parameters: MethodParameters = MethodParameters()) throws -> any ExplanationMethod {
+    public func method(named name: String, parameters: MethodParameters = MethodParameters()) throws -> any ExplanationMethod {
         try entry(named: name).method(parameters)
     }
 }

@@ -47,7 +47,7 @@ extension MethodRegistry.Entry {
     public func eigenSmoothed(_ parameters: MethodParameters = MethodParameters()) throws -> any ExplanationMethod {
         let m = try method(parameters)
         guard let cam = m as? any ChannelWeightCAM else {
-            let eligible = MethodRegistry.entries.filter { e in
+            let eligible = BuiltinMethods.all.filter { e in
                 e.kind == .layer && (try? e.make(MethodParameters())).map { $0 is any ChannelWeightCAM } == true
             }.map(\.name)
             throw ExplainError("eigen smoothing applies to channel-weight CAMs (\(eligible.joined(separator: ", "))), whose map is a weighted sum of channels; \(name) is not one")

@@ -10,12 +10,18 @@ import Rules
 /// target: a class, a contrast, the similarity to a reference (embedding models). `clrp` and
 /// `sglrp` contrast a class against the others and need a class target.
 public struct InputRelevance: ExplanationMethod {
-    public var composite: Composite.Preset
+    /// The name of a composite in `composites`.
+    public var composite: String
+    public var composites: CompositeRegistry
     /// nil: the score's gradient (`lrp`).
     public var contrast: ContrastiveMode?
 
     public init(composite: Composite.Preset = .epsilonPlus, contrast: ContrastiveMode? = nil) {
-        self.composite = composite; self.contrast = contrast
+        self.init(composite: composite.rawValue, composites: .builtin, contrast: contrast)
+    }
+
+    public init(composite: String, composites: CompositeRegistry, contrast: ContrastiveMode? = nil) {
+        self.composite = composite; self.composites = composites; self.contrast = contrast
     }
 
     public func explain(_ request: ExplainRequest, model: ExplainModel) throws -> Tensor {
@@ -23,14 +29,14 @@ public struct InputRelevance: ExplanationMethod {
         let output = model.outputName(for: request.target)
         let rows = try TargetRows(request.target, input: request.input, model: model)
         let r = try RelevanceWalk.compute(model: model, input: request.input, targets: rows.targets, output: output,
-                                          read: [model.inputName], composite: try Composite.preset(composite),
-                                          canonizers: [MergeBatchNorm()], contrast: contrast ?? .lrp, defaultContrast: .lrp)
+                                          read: [model.inputName], composite: try composites.composite(named: composite),
+                                          canonizers: composites.canonizers, contrast: contrast ?? .lrp, defaultContrast: .lrp)
         guard let v = r[model.inputName] else { throw GraphError.missingValue(model.inputName) }
         return try LRP.spatialRelevance(v)
     }
 
-    static let compositeParameter = MethodParameter.choice("composite", default: Composite.Preset.epsilonPlus,
-                                                           "the LRP rule preset (Zennit's composites)")
+    static let compositeParameter = MethodParameter("composite", .composite(fixed: []), default: Composite.Preset.epsilonPlus.rawValue,
+                                                    "the LRP rule preset (Zennit's composites, or a registered one)")
     static func contrastParameter(default d: ContrastiveMode) -> MethodParameter {
         .choice("contrast", ContrastiveMode.allCases.filter { $0 != .lrp && $0 != .lrpLogit }.map(\.rawValue), default: d.rawValue,
                 "the contrastive initial relevance")
@@ -41,7 +47,9 @@ public struct InputRelevance: ExplanationMethod {
             guard let m = ContrastiveMode(rawValue: name) else { throw ExplainError("unknown contrast '\(name)'") }
             return m
         } ?? contrast
-        return InputRelevance(composite: try p.choice("composite", default: Composite.Preset.epsilonPlus), contrast: c)
+        let name = p.values["composite"] ?? Composite.Preset.epsilonPlus.rawValue
+        _ = try p.composites.composite(named: name)
+        return InputRelevance(composite: name, composites: p.composites, contrast: c)
     }
 
     public static let lrpEntry = MethodRegistry.Entry(

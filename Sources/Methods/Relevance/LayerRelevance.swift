@@ -17,31 +17,38 @@ public enum RelevanceRules: Sendable, Equatable, CustomStringConvertible {
     /// BatchNorm is merged into the preceding conv (`MergeBatchNorm`), the merged bias zeroed. Equal to `rcam`
     /// unless a BN scale γ is negative (the merge flips that conv's weight signs).
     case rcamZennit
-    /// A zennit composite preset with `zero_params='bias'` after `MergeBatchNorm`.
-    case preset(Composite.Preset)
+    /// A registered LRP composite (a Zennit preset, or one a plugin registered) with
+    /// `zero_params='bias'`, after the registry's canonizers (`MergeBatchNorm` among the built-ins).
+    case composite(name: String, registry: CompositeRegistry)
 
-    /// "rcam", "rcam-zennit" or a preset name ("epsilon-plus", ...).
-    public init(name: String) throws {
+    /// A Zennit preset from the built-in composites.
+    public static func preset(_ p: Composite.Preset) -> RelevanceRules { .composite(name: p.rawValue, registry: .builtin) }
+
+    /// "rcam", "rcam-zennit" or a composite registered in `composites` ("epsilon-plus", ...).
+    public init(name: String, composites: CompositeRegistry = .builtin) throws {
         switch name {
         case "rcam": self = .rcam
         case "rcam-zennit": self = .rcamZennit
         default:
-            guard let p = Composite.Preset(rawValue: name) else {
-                throw ExplainError("unknown relevance rules '\(name)'; known: \(RelevanceRules.names.joined(separator: ", "))")
+            guard composites.names.contains(name) else {
+                throw ExplainError("unknown relevance rules '\(name)'; known: \((RelevanceRules.fixedNames + composites.names).joined(separator: ", "))")
             }
-            self = .preset(p)
+            self = .composite(name: name, registry: composites)
         }
     }
 
-    public static var names: [String] { ["rcam", "rcam-zennit"] + Composite.Preset.allCases.map(\.rawValue) }
+    /// The rule sets that are not composites.
+    public static let fixedNames = ["rcam", "rcam-zennit"]
 
     public var description: String {
         switch self {
         case .rcam: return "rcam"
         case .rcamZennit: return "rcam-zennit"
-        case .preset(let p): return p.rawValue
+        case .composite(let name, _): return name
         }
     }
+
+    public static func == (a: RelevanceRules, b: RelevanceRules) -> Bool { a.description == b.description }
 
     /// The composite and canonizers.
     public func make() throws -> (Composite, [any Canonizer]) {
@@ -52,10 +59,10 @@ public enum RelevanceRules: Sendable, Equatable, CustomStringConvertible {
                                Composite.Entry(.role(.batchNorm), PassRule()),
                                Composite.Entry(.role(.linear), LRPRules.zPlus(zeroBias: true))])
             return (c, self == .rcam ? [] : [MergeBatchNorm()])
-        case .preset(let p):
+        case .composite(let name, let registry):
             var o = Composite.PresetOptions()
             o.zeroBias = true
-            return (try Composite.preset(p, options: o), [MergeBatchNorm()])
+            return (try registry.composite(named: name, options: o), registry.canonizers)
         }
     }
 }
@@ -76,7 +83,7 @@ public struct RelevanceOptions: Sendable {
 
     /// Reads `rules` and `contrast` (`auto`: nil).
     public init(parameters p: MethodParameters) throws {
-        rules = try p.values["rules"].map { try RelevanceRules(name: $0) } ?? .rcam
+        rules = try p.values["rules"].map { try RelevanceRules(name: $0, composites: p.composites) } ?? .rcam
         contrast = try p.values["contrast"].flatMap { name in
             if name == "auto" { return nil }
             guard let m = ContrastiveMode(rawValue: name) else {
@@ -86,7 +93,7 @@ public struct RelevanceOptions: Sendable {
         }
     }
     static let parameters: [MethodParameter] = [
-        .choice("rules", RelevanceRules.names, default: "rcam", "the LRP rules that give the layer's relevance"),
+        MethodParameter("rules", .composite(fixed: RelevanceRules.fixedNames), default: "rcam", "the LRP rules that give the layer's relevance"),
         .choice("contrast", ["auto"] + ContrastiveMode.allCases.map(\.rawValue), default: "auto",
                 "initial relevance: auto = clrp_rcam for class targets, the score's gradient (lrp) otherwise"),
     ]
