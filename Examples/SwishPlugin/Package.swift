@@ -9,8 +9,9 @@ let package = Package(
     name: "SwishPlugin",
     products: [
         .library(name: "SwishPlugin", type: .dynamic, targets: ["SwishPlugin"]),
-        // For cfcam's own tests: a plugin that throws while registering (it must be refused whole).
-        .library(name: "FailingPlugin", type: .dynamic, targets: ["FailingPlugin"]),
+        // For cfcam's own tests (not an example to copy): throws while registering, or replaces
+        // the sample's registrations (Sources/TestPlugin).
+        .library(name: "TestPlugin", type: .dynamic, targets: ["TestPlugin"]),
     ],
     dependencies: [
         // A plugin depends on cfcam's CFCAMKit product (the library as one shared object).
@@ -18,7 +19,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "SwishPlugin", dependencies: [.product(name: "CFCAMKit", package: "cfcam")]),
-        .target(name: "FailingPlugin", dependencies: [.product(name: "CFCAMKit", package: "cfcam")]),
+        .target(name: "TestPlugin", dependencies: [.product(name: "CFCAMKit", package: "cfcam")]),
         .testTarget(name: "SwishPluginTests", dependencies: ["SwishPlugin", .product(name: "CFCAMKit", package: "cfcam")]),
     ],
     swiftLanguageModes: [.v5]

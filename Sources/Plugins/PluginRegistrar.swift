@@ -11,6 +11,7 @@ public struct PluginRegistration: Sendable, Equatable {
     public let name: String
     /// The plugin whose entry this one replaced (`builtin` for a built-in), if any.
     public let replaced: String?
+    public init(kind: Kind, name: String, replaced: String?) { self.kind = kind; self.name = name; self.replaced = replaced }
 }
 
 /// What one plugin registered.
@@ -44,6 +45,14 @@ public final class PluginRegistrar: @unchecked Sendable {
 
     public init(registries: Registries = Registries()) { self.registries = registries }
 
+    /// A registrar that has loaded the built-ins (`BuiltinPlugin`), ready for plugins.
+    public static func standard() -> PluginRegistrar {
+        let r = PluginRegistrar()
+        // The built-in plugin does not throw; a failure here would be a bug in cfcam itself.
+        try? r.load(BuiltinPlugin())
+        return r
+    }
+
     /// Runs `plugin.register(into:)` as plugin `name` (default: the plugin's own), from the library at `path`.
     public func load(_ plugin: any CFCAMPlugin, path: String? = nil) throws {
         try run(name: plugin.name, path: path) { try plugin.register(into: self) }
@@ -51,6 +60,9 @@ public final class PluginRegistrar: @unchecked Sendable {
 
     /// Runs `body` as one plugin's registration: on a throw, everything it registered is undone.
     func run(name: String, path: String?, _ body: () throws -> Void) throws {
+        if let other = reports.first(where: { $0.name == name }) {
+            throw PluginError(path: path ?? name, "a plugin named '\(name)' is already loaded\(other.path.map { " (from \($0))" } ?? "")")
+        }
         let saved = (registries, owners)
         current = name; currentRecords = []
         defer { current = nil }
@@ -68,7 +80,8 @@ public final class PluginRegistrar: @unchecked Sendable {
         let key = "\(kind.rawValue):\(name)"
         let previous = owners[key]
         owners[key] = plugin
-        let replaced = replacedSomething && previous != nil && previous != plugin ? previous : nil
+        // An entry that was in the registries the registrar started from has no plugin to name.
+        let replaced = replacedSomething && previous != plugin ? previous ?? "the initial registries" : nil
         if let i = currentRecords.firstIndex(where: { $0.kind == kind && $0.name == name }) {
             // Registered twice by this plugin: one line, keeping what the first replaced.
             let first = currentRecords[i]

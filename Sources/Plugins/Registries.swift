@@ -20,10 +20,7 @@ public struct Registries: Sendable {
 
     /// The built-ins (`BuiltinPlugin`), registered exactly as a plugin registers.
     public static func standard() -> Registries {
-        let registrar = PluginRegistrar()
-        // The built-in plugin does not throw; a failure here would be a bug in cfcam itself.
-        try? registrar.load(BuiltinPlugin())
-        return registrar.registries
+        PluginRegistrar.standard().registries
     }
 
     /// Method parameters that resolve composite names against these registries.

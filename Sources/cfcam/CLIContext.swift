@@ -11,8 +11,7 @@ struct CLIContext {
 
     /// The built-ins, then the plugins of `CFCAM_PLUGINS` (left to right), then `paths` in order.
     static func load(plugins paths: [String], environment: [String: String] = ProcessInfo.processInfo.environment) throws -> CLIContext {
-        let registrar = PluginRegistrar()
-        try registrar.load(BuiltinPlugin())
+        let registrar = PluginRegistrar.standard()
         try PluginLoader.load(PluginLoader.paths(fromEnvironment: environment["CFCAM_PLUGINS"]) + paths, into: registrar)
         return CLIContext(registries: registrar.registries, plugins: registrar.reports)
     }

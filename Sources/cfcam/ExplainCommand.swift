@@ -113,7 +113,7 @@ struct ExplainCommand: CFCAMCommand {
 
         let model = try loadModel(registries)
         fputs("cfcam: \(model.summary)\n", stderr)
-        let metadata = try CLIError.naming(options.model) { try ModelMetadata.load(modelPath: options.model) }
+        let metadata = try CLIError.naming(options.model) { try ModelMetadata.load(modelPath: options.model, props: model.graph.metadata) }
         let labels = try image.labels(metadata: metadata)
         let preprocessing = try image.spec(metadata: metadata, model: model)
         let job = ExplainJob(target: try resolveTarget(model, spec: preprocessing, targets: registries.targets), layers: layers, batchSize: batchSize ?? 32, topK: 5,

@@ -35,7 +35,7 @@ struct RunCommand: CFCAMCommand {
     func run(_ context: CLIContext) throws {
         if output != nil { try checkOutputFolder() }
         let (graph, registry) = try options.load(context.registries)
-        let metadata = try CLIError.naming(options.model) { try ModelMetadata.load(modelPath: options.model) }
+        let metadata = try CLIError.naming(options.model) { try ModelMetadata.load(modelPath: options.model, props: graph.metadata) }
         let loader = ImageFeed(options: image, metadata: metadata, graph: graph)
         let feeds = try InputFeeds.parse(input, graph: graph, model: options.model, image: loader.load)
         let outputs = try CLIError.naming(options.model) {

@@ -32,15 +32,21 @@ public struct ModelMetadata: Sendable, Equatable {
 
     /// Bad JSON (in a property or the sidecar file) throws an error naming the file and the key.
     public static func load(modelPath: String) throws -> ModelMetadata {
+        try load(modelPath: modelPath, props: ModelLoader.isArchitectureSpec(modelPath) ? [:] : try ONNXImporter.metadata(path: modelPath))
+    }
+
+    /// As `load(modelPath:)`, with the key/value properties the importer already read into
+    /// `Graph.metadata` (any format: ONNX `metadata_props`, or what a plugin's importer sets).
+    public static func load(modelPath: String, props: [String: String]) throws -> ModelMetadata {
         var m = ModelMetadata()
         let modelFile: String
         if ModelLoader.isArchitectureSpec(modelPath), let colon = modelPath.firstIndex(of: ":") {
             modelFile = String(modelPath[modelPath.index(after: colon)...])
         } else {
             modelFile = modelPath
-            m.props = try ONNXImporter.metadata(path: modelPath)
-            try m.apply(props: m.props, file: modelPath)
         }
+        m.props = props
+        try m.apply(props: props, file: modelPath)
         if let sidecar = sidecarPath(for: modelFile) { try m.apply(sidecar: sidecar) }
         return m
     }

@@ -8,7 +8,7 @@ import XCTest
 /// model that uses it, and its registrations seen through `Registries` as cfcam would.
 final class SwishPluginTests: XCTestCase {
     func registries() throws -> Registries {
-        let registrar = PluginRegistrar(registries: Registries.standard())
+        let registrar = PluginRegistrar.standard()
         try registrar.load(SwishPlugin())
         return registrar.registries
     }
