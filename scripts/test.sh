@@ -22,5 +22,10 @@ swift build -c release --build-tests -Xswiftc -enable-testing --scratch-path .bu
 CFCAM_SLOW_TESTS=1 swift test -c release -Xswiftc -enable-testing --scratch-path .build-release-tests --skip-build \
   --disable-swift-testing --filter "ResNet18ReferenceTests.testScoreCAM|ThirdPartyMethodTests.testEveryRegistryMethodOnTheTrainedFixedBatchModel"
 swift build --build-tests
+# The sample plugin package (a separate SwiftPM package depending on this one, as a user's plugin
+# would): its own tests (VJP by finite differences, LRP conservation), then its library, which
+# CLIPluginTests loads into the cfcam executable.
+swift build --build-tests --package-path Examples/SwishPlugin
+swift test --skip-build --disable-swift-testing --package-path Examples/SwishPlugin
 # XCTest only: the suite has no swift-testing tests, and its empty "0 tests" summary would be the last line.
 swift test --skip-build --disable-swift-testing 2>&1 | tee .build/test.log
