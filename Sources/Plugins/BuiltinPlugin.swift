@@ -10,8 +10,7 @@ public struct BuiltinPlugin: CFCAMPlugin {
     public var name: String { "builtin" }
 
     public func register(into r: PluginRegistrar) throws {
-        var ops = OpRegistry()
-        for register in StandardOps.all { register(&ops) }
+        let ops = standardRegistry()
         for key in ops.keys {
             for def in ops.definitions(domain: key.domain, opType: key.opType) { r.register(op: def) }
         }
