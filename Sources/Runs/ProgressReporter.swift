@@ -41,7 +41,8 @@ public struct ProgressReporter {
         if interactive {
             let width = 24, filled = total > 0 ? width * done / total : width
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-            write("\r[\(bar)] \(done)/\(total) \(stats)\(fails) \(key.suffix(30))\u{1B}[K")
+            // The input last finished and its outcome, as the plain lines say it ("... 1 failed; cat.jpg ok").
+            write("\r[\(bar)] \(done)/\(total) \(stats)\(fails); \(key.suffix(30)) \(isFailure ? "FAILED" : "ok")\u{1B}[K")
         } else {
             write("[\(done)/\(total)] \(key) \(isFailure ? "FAILED" : "ok") (\(stats)\(fails))\n")
         }

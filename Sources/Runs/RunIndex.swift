@@ -56,6 +56,9 @@ public final class RunIndex {
     /// already in `into` is replaced) and their rows inserted. Where two folders hold a row for the
     /// same (image, method), a `done` row wins over a `failed` one, and otherwise the later folder
     /// in the argument order wins. Returns a one-line summary.
+    /// Suffix of a file being copied by `merge` (skipped when a folder is merged again).
+    static let partialSuffix = ".cfcam-partial"
+
     public static func merge(shardDirs: [String], into: String) throws -> String {
         let target = try open(outDir: into)
         let fm = FileManager.default
@@ -70,13 +73,20 @@ public final class RunIndex {
                 let from = dir + "/" + rel, to = into + "/" + rel
                 var isDir: ObjCBool = false
                 guard fm.fileExists(atPath: from, isDirectory: &isDir), !isDir.boolValue,
-                      !rel.hasPrefix(fileName) else { continue }
+                      !rel.hasPrefix(fileName), !rel.hasSuffix(partialSuffix) else { continue }
+                // Copied under a temporary name and renamed over the target when complete, so an
+                // interrupted merge never leaves a half-copied map or picture under its real name.
+                let partial = to + partialSuffix
                 do {
                     try fm.createDirectory(atPath: (to as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-                    if fm.fileExists(atPath: to) { try fm.removeItem(atPath: to) }
-                    try fm.copyItem(atPath: from, toPath: to)
+                    if fm.fileExists(atPath: partial) { try fm.removeItem(atPath: partial) }
+                    try fm.copyItem(atPath: from, toPath: partial)
+                    guard rename(partial, to) == 0 else {
+                        throw RunsError(String(cString: strerror(errno)))
+                    }
                 } catch {
-                    throw RunsError("\(from): cannot copy to \(to): \(error.localizedDescription)")
+                    try? fm.removeItem(atPath: partial)
+                    throw RunsError("\(from): cannot copy to \(to): \((error as? RunsError).map { "\($0)" } ?? error.localizedDescription)")
                 }
                 copied += 1
             }

@@ -47,7 +47,7 @@ struct FolderRun {
                     guard input.tensor.shape[0] == 1 else { throw CLIError("\(f.path): a folder run explains one image per file, got a batch of \(input.tensor.shape[0])") }
                     loaded.append((f, input, t0))
                 } catch {
-                    failures.append("\(f.path): \(error)")
+                    failures.append(Self.failure(f.path, error))
                     try recordFailure(index, f, "\(error)", seconds: InputLoader.seconds(t0, DispatchTime.now()))
                     progress.step(f.key, failed: true)
                 }
@@ -74,7 +74,7 @@ struct FolderRun {
                         }
                         progress.step(f.key, failed: report.methods.contains { $0.error != nil })
                     } catch {
-                        failures.append("\(f.path): \(error)")
+                        failures.append(Self.failure(f.path, error))
                         try recordFailure(index, f, "\(error)", seconds: InputLoader.seconds(t0, DispatchTime.now()))
                         progress.step(f.key, failed: true)
                     }
@@ -87,6 +87,12 @@ struct FolderRun {
             fputs("cfcam: \(failures.count) failure(s):\n" + failures.map { "  \($0)" }.joined(separator: "\n") + "\n", stderr)
             throw CLIError("\(failures.count) input(s) or method(s) failed (listed above; recorded in \(index.path))")
         }
+    }
+
+    /// "PATH: message", without repeating the path when the message already names it.
+    static func failure(_ path: String, _ error: Error) -> String {
+        let text = "\(error)"
+        return text.hasPrefix(path) ? text : "\(path): \(text)"
     }
 
     func folder(for f: InputFile) -> String { outDir + "/" + f.key }
