@@ -78,8 +78,10 @@ final class TutorialTests: XCTestCase {
         }
 
         // Any registered method by name: gradcam, layercam, cfcam, relevancecam, lrp, ...
-        let gradcam = ExplainJob.Step(entry: try MethodRegistry.entry(named: "gradcam"),
-                                      method: try MethodRegistry.method(named: "gradcam"))
+        // (a registry is a value: the built-ins, plus whatever you or a plugin register)
+        let methods = MethodRegistry.builtin
+        let gradcam = ExplainJob.Step(entry: try methods.entry(named: "gradcam"),
+                                      method: try methods.method(named: "gradcam"))
         let result = try job.explain(gradcam, input: input, prediction: prediction, model: model)
         print("layer:", result.layers, "map:", result.map.shape)   // [1, 224, 224], values in [0, 1]
 
@@ -126,8 +128,8 @@ final class TutorialTests: XCTestCase {
 
         let swishModel = try ExplainModel(
             graph: try ModelLoader.load("fixtures/custom-op/swish.onnx", registry: withSwish), registry: withSwish)
-        let lrp = ExplainJob.Step(entry: try MethodRegistry.entry(named: "lrp"),
-                                  method: try MethodRegistry.method(named: "lrp"))   // composite epsilon-plus
+        let lrp = ExplainJob.Step(entry: try MethodRegistry.builtin.entry(named: "lrp"),
+                                  method: try MethodRegistry.builtin.method(named: "lrp"))   // composite epsilon-plus
         let lrpJob = ExplainJob()
         let relevance = try lrpJob.explain(lrp, input: swishInput,
                                            prediction: try lrpJob.predict(swishInput, model: swishModel),

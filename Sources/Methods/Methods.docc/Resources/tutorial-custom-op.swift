@@ -18,8 +18,8 @@ withSwish.register(OpDefinition(
 
 let swishModel = try ExplainModel(
     graph: try ModelLoader.load("fixtures/custom-op/swish.onnx", registry: withSwish), registry: withSwish)
-let lrp = ExplainJob.Step(entry: try MethodRegistry.entry(named: "lrp"),
-                          method: try MethodRegistry.method(named: "lrp"))   // composite epsilon-plus
+let lrp = ExplainJob.Step(entry: try MethodRegistry.builtin.entry(named: "lrp"),
+                          method: try MethodRegistry.builtin.method(named: "lrp"))   // composite epsilon-plus
 let lrpJob = ExplainJob()
 let relevance = try lrpJob.explain(lrp, input: swishInput,
                                    prediction: try lrpJob.predict(swishInput, model: swishModel),

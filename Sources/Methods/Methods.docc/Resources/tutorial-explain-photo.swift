@@ -9,8 +9,10 @@ for p in prediction.top[0] {
 }
 
 // Any registered method by name: gradcam, layercam, cfcam, relevancecam, lrp, ...
-let gradcam = ExplainJob.Step(entry: try MethodRegistry.entry(named: "gradcam"),
-                              method: try MethodRegistry.method(named: "gradcam"))
+// (a registry is a value: the built-ins, plus whatever you or a plugin register)
+let methods = MethodRegistry.builtin
+let gradcam = ExplainJob.Step(entry: try methods.entry(named: "gradcam"),
+                              method: try methods.method(named: "gradcam"))
 let result = try job.explain(gradcam, input: input, prediction: prediction, model: model)
 print("layer:", result.layers, "map:", result.map.shape)   // [1, 224, 224], values in [0, 1]
 
