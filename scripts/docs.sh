@@ -7,4 +7,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift package generate-documentation --warnings-as-errors \
-  --target Graph --target Importers --target Rules --target Methods --target Runs "$@"
+  --target Graph --target Importers --target Rules --target Methods --target Runs --target Plugins "$@"
