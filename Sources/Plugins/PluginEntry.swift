@@ -48,10 +48,11 @@ public enum PluginEntry {
     }
 }
 
-/// What the loader hands a plugin through `cfcam_plugin_handle.registrar`.
+/// What the loader hands a plugin through `cfcam_plugin_handle.registrar` (public for hosts that
+/// call an entry point themselves, and for tests).
 public final class PluginLoadSlot {
     let registrar: PluginRegistrar
     let path: String
     var failure: String?
-    init(registrar: PluginRegistrar, path: String) { self.registrar = registrar; self.path = path }
+    public init(registrar: PluginRegistrar, path: String) { self.registrar = registrar; self.path = path }
 }
