@@ -60,38 +60,47 @@ public struct NoisyLinearImputer: Sendable {
         return out
     }
 
-    /// Solves (diag − W) x = b, W the symmetric neighbour weights, by Jacobi-preconditioned CG.
+    /// Solves (diag − W) x = b, W the symmetric neighbour weights (CSR rows `start`), by
+    /// Jacobi-preconditioned conjugate gradients.
     static func conjugateGradient(diag: [Double], nbr: [(Int, Double)], start: [Int], b: [Double]) -> [Double] {
         let n = b.count
-        func apply(_ v: [Double]) -> [Double] {
-            var r = [Double](repeating: 0, count: n)
-            for k in 0..<n {
-                var s = diag[k] * v[k]
-                for j in start[k]..<start[k + 1] { s -= nbr[j].1 * v[nbr[j].0] }
-                r[k] = s
-            }
-            return r
-        }
-        var x = [Double](repeating: 0, count: n)
-        for k in 0..<n where diag[k] > 0 { x[k] = b[k] / diag[k] }
-        var r = zip(b, apply(x)).map { $0 - $1 }
-        var z = (0..<n).map { diag[$0] > 0 ? r[$0] / diag[$0] : r[$0] }
-        var p = z
-        var rz = zip(r, z).reduce(0.0) { $0 + $1.0 * $1.1 }
+        let cols = nbr.map(\.0), vals = nbr.map(\.1)
+        let inv = diag.map { $0 > 0 ? 1 / $0 : 1 }
+        var x = [Double](repeating: 0, count: n), r = b, z = [Double](repeating: 0, count: n)
+        var p = [Double](repeating: 0, count: n), ap = [Double](repeating: 0, count: n)
         let bnorm = max(b.reduce(0.0) { $0 + $1 * $1 }.squareRoot(), 1e-300)
-        for _ in 0..<(10 * n + 100) {
-            if r.reduce(0.0, { $0 + $1 * $1 }).squareRoot() <= 1e-9 * bnorm { break }
-            let ap = apply(p)
-            let pap = zip(p, ap).reduce(0.0) { $0 + $1.0 * $1.1 }
-            guard pap > 0 else { break }
-            let alpha = rz / pap
-            for k in 0..<n { x[k] += alpha * p[k]; r[k] -= alpha * ap[k] }
-            for k in 0..<n { z[k] = diag[k] > 0 ? r[k] / diag[k] : r[k] }
-            let rzNew = zip(r, z).reduce(0.0) { $0 + $1.0 * $1.1 }
-            let beta = rzNew / rz
-            rz = rzNew
-            for k in 0..<n { p[k] = z[k] + beta * p[k] }
-        }
+        cols.withUnsafeBufferPointer { cols in vals.withUnsafeBufferPointer { vals in diag.withUnsafeBufferPointer { diag in
+        inv.withUnsafeBufferPointer { inv in start.withUnsafeBufferPointer { start in
+        x.withUnsafeMutableBufferPointer { x in r.withUnsafeMutableBufferPointer { r in z.withUnsafeMutableBufferPointer { z in
+        p.withUnsafeMutableBufferPointer { p in ap.withUnsafeMutableBufferPointer { ap in
+            var rz = 0.0
+            for k in 0..<n { z[k] = r[k] * inv[k]; p[k] = z[k]; rz += r[k] * z[k] }
+            var iteration = 0
+            while iteration < 10 * n + 100 {
+                iteration += 1
+                var pap = 0.0
+                for k in 0..<n {
+                    var s = diag[k] * p[k]
+                    var j = start[k]
+                    let e = start[k + 1]
+                    while j < e { s -= vals[j] * p[cols[j]]; j += 1 }
+                    ap[k] = s
+                    pap += p[k] * s
+                }
+                guard pap > 0 else { break }
+                let alpha = rz / pap
+                var rr = 0.0, rzNew = 0.0
+                for k in 0..<n {
+                    x[k] += alpha * p[k]; r[k] -= alpha * ap[k]
+                    z[k] = r[k] * inv[k]
+                    rr += r[k] * r[k]; rzNew += r[k] * z[k]
+                }
+                if rr.squareRoot() <= 1e-9 * bnorm { break }
+                let beta = rzNew / rz
+                rz = rzNew
+                for k in 0..<n { p[k] = z[k] + beta * p[k] }
+            }
+        } } } } } } } } } }
         return x
     }
 }
