@@ -8,7 +8,8 @@ struct CFCAM: ParsableCommand {
         commandName: "cfcam",
         abstract: "Explain what image models look at: import ONNX / .npz models and run, inspect and explain them.",
         subcommands: [RunCommand.self, InspectCommand.self, BenchCommand.self, ExplainCommand.self, MethodsCommand.self,
-                      MergeCommand.self, ReportCommand.self])
+                      MergeCommand.self, ReportCommand.self,
+                      EvaluateCommand.self])
 
     static func main() {
         BLASSetup.preferFastKernels()

@@ -41,6 +41,15 @@ Output fixtures/metrics/refs.npz:
      road.morf, road.lerf, road.combined, road.morf80,
      insertion.step<k>.<substrate>, deletion.step<k>.<substrate> for k in 32, 100 and substrate in
      zeros, blur-rise, blur-groupcam
+
+Evaluation datasets for the CLI tests (the manifest format of docs/metrics.md):
+  fixtures/metrics/tensors/      x0.npy .. x2.npy (the inputs above, [1, 3, 32, 32]) + manifest.json
+                                 (label = the top-1 class; boxes in input pixels, drawn by this script)
+  fixtures/metrics/tensors-maps/ x0.npy .. x2.npy: maps.smooth, so `cfcam evaluate --maps` reproduces the
+                                 reference values above end to end
+  fixtures/metrics/photos/       three seeded 48x40 PNGs with one or two coloured squares on noise, boxes
+                                 at the squares (classes of the tiny model are arbitrary: the labels only
+                                 name which square is "the" object), and broken.png (not an image)
 """
 import importlib.machinery
 import importlib.util
@@ -231,7 +240,45 @@ def main():
                     put(f"{mode}.step{step}.{kind}",
                         [causal(model, xt[b:b + 1], maps[b], int(classes[b]), mode, step, kind) for b in range(N)])
     np.savez_compressed(os.path.join(OUT, "refs.npz"), **arrays)
+    datasets(x, smooth, classes, rng)
     print(f"wrote {OUT}/refs.npz and tiny.onnx")
+
+
+def datasets(x, smooth, classes, rng):
+    import json
+    from PIL import Image
+    tdir, mdir, pdir = (os.path.join(OUT, d) for d in ["tensors", "tensors-maps", "photos"])
+    for d in [tdir, mdir, pdir]:
+        os.makedirs(d, exist_ok=True)
+    images = []
+    for b in range(N):
+        np.save(os.path.join(tdir, f"x{b}.npy"), x[b:b + 1])
+        np.save(os.path.join(mdir, f"x{b}.npy"), smooth[b])
+        other = (int(classes[b]) + 1) % K
+        images.append({"file": f"x{b}.npy", "label": int(classes[b]),
+                       "boxes": [{"label": int(classes[b]), "xyxy": [4 + 3 * b, 6, 20 + 3 * b, 22]},
+                                 {"label": other, "xyxy": [22, 20, 32, 32]}],
+                       "note": "boxes drawn by metric_refs.py (tensor inputs: input pixels)"})
+    with open(os.path.join(tdir, "manifest.json"), "w") as f:
+        json.dump({"name": "metric-tensors", "source": "scripts/reference/metric_refs.py (seed 20261207)",
+                   "images": images}, f, indent=1)
+    photos = []
+    for i in range(3):
+        img = rng.integers(0, 80, size=(40, 48, 3), dtype=np.uint8)
+        x0, y0 = 6 + 8 * i, 8 + 4 * i
+        img[y0:y0 + 14, x0:x0 + 14] = [230, 40, 40]
+        boxes = [{"label": 1, "xyxy": [x0, y0, x0 + 14, y0 + 14]}]
+        if i == 2:
+            img[2:12, 34:46] = [40, 40, 230]
+            boxes.append({"label": 3, "xyxy": [34, 2, 46, 12]})
+        Image.fromarray(img).save(os.path.join(pdir, f"p{i}.png"))
+        photos.append({"file": f"p{i}.png", "label": 1, "boxes": boxes, "note": "boxes drawn by metric_refs.py"})
+    photos.append({"file": "broken.png", "label": 1, "note": "not an image: the run records it and goes on"})
+    with open(os.path.join(pdir, "broken.png"), "wb") as f:
+        f.write(b"this is not a PNG file\n")
+    with open(os.path.join(pdir, "manifest.json"), "w") as f:
+        json.dump({"name": "metric-photos", "source": "scripts/reference/metric_refs.py (seed 20261207)",
+                   "classes": ["c0", "c1", "c2", "c3", "c4"], "images": photos}, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -84,3 +84,9 @@ public struct MetricSummary: Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 }
+
+extension MetricSummary {
+    /// A per-image seed from its key (FNV-1a 64): the random baseline and ROAD's noise do not
+    /// depend on the order or sharding of a run.
+    public static func seed(for key: String) -> UInt64 { hash(key) }
+}
