@@ -46,7 +46,9 @@ Evaluation datasets for the CLI tests (the manifest format of docs/metrics.md):
   fixtures/metrics/tensors/      x0.npy .. x2.npy (the inputs above, [1, 3, 32, 32]) + manifest.json
                                  (label = the top-1 class; boxes in input pixels, drawn by this script)
   fixtures/metrics/tensors-maps/ x0.npy .. x2.npy: maps.smooth, so `cfcam evaluate --maps` reproduces the
-                                 reference values above end to end
+                                 reference values above end to end; expected.csv holds them
+                                 (image,metric,value: the papers' AD / IC, insertion step 32 blur-rise,
+                                 deletion step 32 zeros, ROAD without noise)
   fixtures/metrics/photos/       three seeded 48x40 PNGs with one or two coloured squares on noise, boxes
                                  at the squares (classes of the tiny model are arbitrary: the labels only
                                  name which square is "the" object), and broken.png (not an image)
@@ -115,6 +117,7 @@ from pytorch_grad_cam.utils.model_targets import ClassifierOutputSoftmaxTarget, 
 road.NoisyLinearImputer.__init__.__defaults__ = (0.0, road.neighbors_weights)
 
 N, C, H, W, K = 3, 3, 32, 32, 5
+REFS = {}
 
 
 class Tiny(nn.Module):
@@ -240,6 +243,7 @@ def main():
                     put(f"{mode}.step{step}.{kind}",
                         [causal(model, xt[b:b + 1], maps[b], int(classes[b]), mode, step, kind) for b in range(N)])
     np.savez_compressed(os.path.join(OUT, "refs.npz"), **arrays)
+    REFS.update(arrays)
     datasets(x, smooth, classes, rng)
     print(f"wrote {OUT}/refs.npz and tiny.onnx")
 
@@ -259,6 +263,13 @@ def datasets(x, smooth, classes, rng):
                        "boxes": [{"label": int(classes[b]), "xyxy": [4 + 3 * b, 6, 20 + 3 * b, 22]},
                                  {"label": other, "xyxy": [22, 20, 32, 32]}],
                        "note": "boxes drawn by metric_refs.py (tensor inputs: input pixels)"})
+    with open(os.path.join(mdir, "expected.csv"), "w") as f:
+        f.write("image,metric,value\n")
+        for metric, key in [("average-drop", "paper.drop"), ("increase-in-confidence", "paper.increase"),
+                            ("insertion", "insertion.step32.blur-rise"), ("deletion", "deletion.step32.zeros"),
+                            ("road-morf", "road.morf"), ("road-lerf", "road.lerf"), ("road-combined", "road.combined")]:
+            for b in range(N):
+                f.write(f"x{b}.npy,{metric},{REFS[f'smooth.{key}'][b]:.9g}\n")
     with open(os.path.join(tdir, "manifest.json"), "w") as f:
         json.dump({"name": "metric-tensors", "source": "scripts/reference/metric_refs.py (seed 20261207)",
                    "images": images}, f, indent=1)
