@@ -42,6 +42,14 @@ Output fixtures/metrics/refs.npz:
      insertion.step<k>.<substrate>, deletion.step<k>.<substrate> for k in 32, 100 and substrate in
      zeros, blur-rise, blur-groupcam
 
+Local attention-map comparison (Cheng et al. 2022 as reconstructed in docs/metrics.md), on the same
+inputs, between Tiny (above) and a second Tiny with seed 1 (fixtures/metrics/tiny_b.onnx):
+  compare.energy_a, compare.energy_b  [3, 16, 16] activation energy: Q = up(sum_c relu1^2 to 16x16) + sum_c relu2^2
+                                      (F.interpolate bilinear, align_corners=False)
+  compare.overall                     [3] Pearson of the two maps resized to the input size 32x32
+  compare.blocks<g>                   [3, g, g] per-block Pearson, g = 2, 3, 4; block i spans floor(i*32/g)..floor((i+1)*32/g)
+  (Pearson with +1e-8 in the denominator, float64)
+
 Evaluation datasets for the CLI tests (the manifest format of docs/metrics.md):
   fixtures/metrics/tensors/      x0.npy .. x2.npy (the inputs above, [1, 3, 32, 32]) + manifest.json
                                  (label = the top-1 class; boxes in input pixels, drawn by this script)
@@ -242,10 +250,48 @@ def main():
                 for kind in ["zeros", "blur-rise", "blur-groupcam"]:
                     put(f"{mode}.step{step}.{kind}",
                         [causal(model, xt[b:b + 1], maps[b], int(classes[b]), mode, step, kind) for b in range(N)])
+    torch.manual_seed(1)
+    model_b = Tiny().eval()
+    with torch.no_grad():
+        for p in model_b.parameters():
+            p.mul_(3.0)
+    torch.onnx.export(model_b, (xt[:1],), os.path.join(OUT, "tiny_b.onnx"), dynamo=False, opset_version=17, input_names=["input"],
+                      output_names=["logits"], dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}})
+    arrays.update(compare_refs(model, model_b, xt))
     np.savez_compressed(os.path.join(OUT, "refs.npz"), **arrays)
     REFS.update(arrays)
     datasets(x, smooth, classes, rng)
     print(f"wrote {OUT}/refs.npz and tiny.onnx")
+
+
+def energy(model, x):
+    with torch.no_grad():
+        r1 = F.relu(model.conv1(x))
+        r2 = F.relu(model.conv2(F.max_pool2d(r1, 2)))
+        q1 = (r1 ** 2).sum(1, keepdim=True)
+        q2 = (r2 ** 2).sum(1, keepdim=True)
+        return F.interpolate(q1, size=q2.shape[2:], mode="bilinear", align_corners=False) + q2
+
+
+def pearson(u, v):
+    u = u.astype(np.float64).ravel() - u.astype(np.float64).mean()
+    v = v.astype(np.float64).ravel() - v.astype(np.float64).mean()
+    return float((u * v).sum() / (np.sqrt((u * u).sum()) * np.sqrt((v * v).sum()) + 1e-8))
+
+
+def compare_refs(model_a, model_b, x):
+    ea, eb = energy(model_a, x), energy(model_b, x)
+    ua = F.interpolate(ea, size=(H, W), mode="bilinear", align_corners=False)[:, 0].numpy()
+    ub = F.interpolate(eb, size=(H, W), mode="bilinear", align_corners=False)[:, 0].numpy()
+    out = {"compare.energy_a": ea[:, 0].numpy(), "compare.energy_b": eb[:, 0].numpy(),
+           "compare.overall": np.array([pearson(ua[b], ub[b]) for b in range(N)])}
+    for g in [2, 3, 4]:
+        cuts = [i * H // g for i in range(g + 1)]
+        out[f"compare.blocks{g}"] = np.array([[[pearson(ua[b, cuts[i]:cuts[i + 1], cuts[j]:cuts[j + 1]],
+                                                        ub[b, cuts[i]:cuts[i + 1], cuts[j]:cuts[j + 1]])
+                                                for j in range(g)] for i in range(g)] for b in range(N)])
+    print("compare.overall", out["compare.overall"], "blocks2[0]", out["compare.blocks2"][0])
+    return out
 
 
 def datasets(x, smooth, classes, rng):
