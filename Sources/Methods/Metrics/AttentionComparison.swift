@@ -34,7 +34,8 @@ public enum AttentionComparison {
 
     /// The default layers of the activation energy: on the way to the `auto` layer (inclusive),
     /// the last NCHW feature map of each spatial size (a stage's output), for the `count` deepest
-    /// sizes with more than one position.
+    /// sizes with more than one position. Values made by ops that only move or pad data (Pad,
+    /// Slice, Reshape, Transpose, Identity, Flatten) are skipped: a padded copy is not a stage.
     public static func energyLayers(model: ExplainModel, count: Int = 3) throws -> [String] {
         let last = try LayerResolver.auto(model: model, output: model.outputName)
         let graph = model.graph
@@ -42,7 +43,10 @@ public enum AttentionComparison {
         let names = ancestors.flatMap { graph.nodes[$0].outputs }.filter { !$0.isEmpty }
         let shapes = model.layerShapes(names)
         var order: [[Int]] = [], lastOf: [[Int]: String] = [:]
+        let movers: Set<String> = ["Pad", "Slice", "Reshape", "Transpose", "Identity", "Flatten"]
+        let producers = graph.producers()
         for v in names {
+            if let p = producers[v], movers.contains(graph.nodes[p].opType) { continue }
             guard let d = shapes.dims(v), d.count == 4, shapes.form(v) == .nchw, d[2] * d[3] > 1 else { continue }
             let size = [d[2], d[3]]
             order.removeAll { $0 == size }
