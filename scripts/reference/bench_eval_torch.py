@@ -34,8 +34,21 @@ import torch.nn.functional as F  # noqa: E402
 from pytorch_grad_cam.metrics.cam_mult_image import DropInConfidence, IncreaseInConfidence  # noqa: E402
 from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget  # noqa: E402
 
-sys.path.insert(0, HERE)
-from metric_refs import rise_taps  # noqa: E402
+
+
+def rise_taps(size=11, sigma=5.0):
+    """RISE's gkern(11, 5) 1-D taps (as metric_refs.py: scipy gaussian_filter1d of a delta, reflect)."""
+    r = int(4 * sigma + 0.5)
+    g = np.exp(-0.5 * np.arange(-r, r + 1) ** 2 / sigma ** 2)
+    g /= g.sum()
+    out = np.zeros(size)
+    for i in range(size):
+        for k in range(-r, r + 1):
+            j = (i + k) % (2 * size)
+            j = j if j < size else 2 * size - 1 - j
+            if j == size // 2:
+                out[i] += g[k + r]
+    return out
 
 
 def blur(x):
