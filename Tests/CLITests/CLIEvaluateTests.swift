@@ -113,6 +113,15 @@ final class CLIEvaluateTests: XCTestCase {
             union.formUnion(try table(d.path("shard\(i)/scores.csv")).keys)
         }
         XCTAssertEqual(union, ["p0.png", "p1.png", "p2.png"])
+        // Merged shards: evaluating the merged folder again only rewrites the summaries over all images.
+        let merged = d.path("merged")
+        let m = try CLI.run(["merge", d.path("shard0"), d.path("shard1"), "--into", merged])
+        XCTAssertEqual(m.status, 0, m.transcript)
+        let whole = try CLI.run(["evaluate", model, fixturesURL("metrics/photos").path, "--methods", "gradcam", "--metrics", "pointing-game",
+                                 "--out-dir", merged])
+        XCTAssertTrue(whole.stderr.contains("3 already done, 1 to evaluate"), whole.stderr)
+        XCTAssertEqual(Set(try table(merged + "/scores.csv").keys), ["p0.png", "p1.png", "p2.png"])
+        XCTAssertTrue(try String(contentsOfFile: merged + "/summary.csv", encoding: .utf8).contains("gradcam,pointing-game,3,"))
     }
 
     func testBadArgumentsAreErrors() throws {
