@@ -124,6 +124,23 @@ final class CLIEvaluateTests: XCTestCase {
         XCTAssertTrue(try String(contentsOfFile: merged + "/summary.csv", encoding: .utf8).contains("gradcam,pointing-game,3,"))
     }
 
+    /// An embedding-style evaluation: the target is the cosine similarity to a reference image's
+    /// embedding (the tiny model without its classifier: the global average pool), every metric
+    /// scores that similarity (FAM needs it; Grad-CAM explains it).
+    func testSimilarityTargets() throws {
+        let d = try TempDir()
+        let r = try CLI.run(["evaluate", model, fixturesURL("metrics/tensors").path, "--reference", fixturesURL("metrics/tensors/x1.npy").path,
+                             "--output", "/ReduceMean_output_0", "--methods", "fam,gradcam", "--metrics", "average-drop,deletion,pointing-game",
+                             "--metric-param", "average-drop:variant=pytorch-grad-cam", "--metric-param", "deletion:step=256",
+                             "--out-dir", d.path("out")])
+        XCTAssertEqual(r.status, 0, r.transcript)
+        let fam = try table(d.path("out/scores.csv"), method: "fam")
+        XCTAssertEqual(fam["x1.npy"]?["average-drop"] ?? -1, 0, accuracy: 1, "a similarity is at most 1, so is its drop")
+        XCTAssertEqual(Set(fam.keys), ["x0.npy", "x1.npy", "x2.npy"])
+        XCTAssertNotNil(fam["x0.npy"]?["pointing-game"], "a similarity target matches boxes of the manifest's label")
+        XCTAssertEqual(Set(try table(d.path("out/scores.csv"), method: "gradcam").keys), ["x0.npy", "x1.npy", "x2.npy"])
+    }
+
     func testBadArgumentsAreErrors() throws {
         let data = fixturesURL("metrics/tensors").path
         for (args, message) in [
