@@ -5,7 +5,7 @@
 Builds the seeded torchvision resnet18 of export_models.py (fixtures/cache/resnet18_op17.onnx is its
 export), one seeded 224x224 input, and pytorch-grad-cam's GradCAM map of the top-1 class at layer4
 (not timed). Writes DIR/data/x.npy + manifest.json and DIR/maps/x.npy so cfcam scores the same map
-on the same input. Then times, per image (median of --runs, after a warm-up):
+on the same input. Then times, per image (median of --runs, after one warm-up forward per batch size):
   conf_ms      pytorch-grad-cam DropInConfidence + IncreaseInConfidence (ClassifierOutputTarget), as
                the library runs them: each call one clean and one masked forward
   insdel_ms    insertion (RISE blur 11/5 substrate) + deletion (zeros), step 224: 2 x 225 forwards,
@@ -93,7 +93,6 @@ def insdel(model, x, sal, c, batch):
 
 
 def timed(f, runs):
-    f()
     t = []
     for _ in range(runs):
         t0 = time.perf_counter()
@@ -123,9 +122,12 @@ def main() -> int:
     with open(os.path.join(args.out, "data", "manifest.json"), "w") as f:
         json.dump({"name": "bench", "images": [{"file": "x.npy", "label": c}]}, f)
     targets = [ClassifierOutputTarget(c)]
+    with torch.no_grad():  # warm-up: one forward per batch size used below
+        model(x)
+        model(x.repeat(args.batch, 1, 1, 1))
     drop = DropInConfidence()(x, sal, targets, model)[0]
     inc = IncreaseInConfidence()(x, sal, targets, model)[0]
-    ins, dele = insdel(model, x, sal[0], c, 1)
+    ins, dele = insdel(model, x, sal[0], c, args.batch)
     print(f"values: drop={drop:.6f} increase={inc:.0f} insertion={ins:.6f} deletion={dele:.6f}")
     print(f"conf_ms={timed(lambda: (DropInConfidence()(x, sal, targets, model), IncreaseInConfidence()(x, sal, targets, model)), args.runs):.1f}")
     print(f"insdel_ms={timed(lambda: insdel(model, x, sal[0], c, 1), args.runs):.1f}")
