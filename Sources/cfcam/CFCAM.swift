@@ -12,7 +12,8 @@ struct CFCAM: ParsableCommand {
             + "shared libraries that register ops, LRP composites and canonizers, methods, target syntaxes and importers "
             + "before the command runs; cfcam plugins lists them (docs/plugins.md).",
         subcommands: [RunCommand.self, InspectCommand.self, BenchCommand.self, ExplainCommand.self, MethodsCommand.self,
-                      MergeCommand.self, ReportCommand.self, PluginsCommand.self])
+                      MergeCommand.self, ReportCommand.self, EvaluateCommand.self, CompareCommand.self,
+                      PluginsCommand.self])
 
     static func main() {
         BLASSetup.preferFastKernels()

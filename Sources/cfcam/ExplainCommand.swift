@@ -155,15 +155,8 @@ struct ExplainCommand: CFCAMCommand {
             modelOptions.score = k
         }
         if let v = try image.layoutFlag() { modelOptions.layout = v }
-        let registry = registries.ops
-        BLAS.setThreads(options.threadCount)
-        return try CLIError.naming(options.model) {
-            let graph = try registries.loadModel(options.model, weights: options.weights, checkOps: false)
-            var (pruned, choice) = try ExplainModel.pruned(graph, options: modelOptions)
-            try ModelLoader.prepare(&pruned, registry: registry, file: options.model)
-            return try ExplainModel(pruned: pruned, choice: choice, registry: registry, threads: options.threadCount,
-                                    layout: modelOptions.layout)
-        }
+        return try ExplainModelLoader.load(options.model, weights: options.weights, options: modelOptions,
+                                           registries: registries, threads: options.threadCount)
     }
 
     func resolveTarget(_ model: ExplainModel, spec: PreprocessSpec, targets: TargetRegistry) throws -> Target {

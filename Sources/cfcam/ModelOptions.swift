@@ -1,6 +1,7 @@
 import ArgumentParser
 import Graph
 import Importers
+import Methods
 import Plugins
 import Rules
 
@@ -24,6 +25,21 @@ struct ModelOptions: ParsableArguments {
             var graph = try registries.loadModel(model, weights: weights)
             if inferAllShapes { try graph.inferShapes(registry: registry, threads: threadCount) }
             return (graph, registry)
+        }
+    }
+}
+
+/// The one way the explaining commands (explain, evaluate, compare) load a model: import it with
+/// the registries' importers, keep what the explained output needs, check op support, wrap it.
+enum ExplainModelLoader {
+    static func load(_ path: String, weights: String? = nil, options: ExplainModel.Options = ExplainModel.Options(),
+                     registries: Registries, threads: Int) throws -> ExplainModel {
+        BLAS.setThreads(threads)
+        return try CLIError.naming(path) {
+            let graph = try registries.loadModel(path, weights: weights, checkOps: false)
+            var (pruned, choice) = try ExplainModel.pruned(graph, options: options)
+            try ModelLoader.prepare(&pruned, registry: registries.ops, file: path)
+            return try ExplainModel(pruned: pruned, choice: choice, registry: registries.ops, threads: threads, layout: options.layout)
         }
     }
 }
