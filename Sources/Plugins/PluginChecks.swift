@@ -1,4 +1,5 @@
 import Graph
+import Methods
 import Rules
 
 /// Checks a plugin author runs in their tests (and cfcam runs on its built-ins' behalf):
@@ -15,15 +16,8 @@ public enum PluginChecks {
                                 maxElements: Int = 256, seed: UInt64 = 1) throws -> Float {
         guard let vjp = def.vjp else { throw GraphError.kernel("\(def.opType) has no VJP to check") }
         let outputs = try def.forward(OpContext(node: node, inputs: inputs))
-        var state = seed
-        func next() -> Float {   // SplitMix64 mapped to [-1, 1)
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Float((z ^ (z >> 31)) >> 40) / Float(1 << 23) - 1
-        }
-        let cotangents = try outputs.map { o in try Tensor(shape: o.shape, floats: (0..<o.count).map { _ in next() }) }
+        var random = SeededRandom(seed: seed)
+        let cotangents = try outputs.map { o in try Tensor(shape: o.shape, floats: (0..<o.count).map { _ in Float(random.uniform() * 2 - 1) }) }
         let needs = inputs.map { $0.dtype == .float32 }
         let analytic = try vjp(BackwardContext(node: node, inputs: inputs, outputs: outputs, outputGrads: cotangents, needs: needs))
         func objective(_ xs: [Tensor]) throws -> Double {

@@ -1,6 +1,7 @@
 import Foundation
 import Graph
 import Importers
+import Methods
 
 /// An importer for a toy model format, `.toynet`: a text file, one layer per line, with weights
 /// drawn from a seeded generator (so a file of a few lines is a complete, reproducible model).
@@ -14,7 +15,7 @@ import Importers
 ///     gap               # GlobalAveragePool + Flatten
 ///     dense 5           # Gemm to 5 outputs: "logits"
 ///
-/// Weights are uniform in ±1/sqrt(fan-in) (PyTorch's default range) from a SplitMix64 stream.
+/// Weights are uniform in ±1/sqrt(fan-in) (PyTorch's default range) from cfcam's `SeededRandom`.
 public enum ToyNet {
     public static let importer = ImporterRegistry.Entry(
         name: "toynet", summary: "a .toynet text file: layers one per line, seeded weights (swish-example plugin)",
@@ -68,7 +69,7 @@ public enum ToyNet {
         guard let input else { throw ParseError(path: path, line: 0, message: "no 'input C H W' line") }
         guard layers.last?.words.first == "dense" else { throw ParseError(path: path, line: 0, message: "the last layer must be 'dense N' (the logits)") }
 
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededRandom(seed: seed)
         var nodes: [Node] = [], initializers: [String: Tensor] = [:]
         var value = "input", channels = input.c, flat = false
         for (k, layer) in layers.enumerated() {
@@ -108,22 +109,9 @@ public enum ToyNet {
                      initializers: initializers, opsets: ["": 17, Swish.domain: 1])
     }
 
-    static func uniform(_ rng: inout SplitMix64, _ shape: [Int], fanIn: Int) -> Tensor {
+    static func uniform(_ rng: inout SeededRandom, _ shape: [Int], fanIn: Int) -> Tensor {
         let bound = 1 / Float(fanIn).squareRoot()
         let n = shape.reduce(1, *)
-        return Tensor(unchecked: shape, floats: (0..<n).map { _ in (Float(rng.next() >> 40) / Float(1 << 24) * 2 - 1) * bound })
-    }
-}
-
-/// SplitMix64 (Steele et al. 2014): a small, well-mixed 64-bit generator.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        return Tensor(unchecked: shape, floats: (0..<n).map { _ in Float(rng.uniform() * 2 - 1) * bound })
     }
 }
