@@ -6,7 +6,7 @@ import Graph
 /// what is wrong with the file). The built-ins (`architecture`, `onnx`) are registered exactly as a
 /// plugin's importer is; registering a name again replaces that entry in place.
 public struct ImporterRegistry: Sendable {
-    public struct Entry: Sendable {
+    public struct Entry: Sendable, NamedEntry {
         public let name: String
         public let summary: String
         /// Whether this importer reads `spec` (cheap: by its extension or form, not by parsing it).
@@ -28,8 +28,7 @@ public struct ImporterRegistry: Sendable {
     /// Adds an importer; returns the entry it replaced, if any.
     @discardableResult
     public mutating func register(_ e: Entry) -> Entry? {
-        if let i = entries.firstIndex(where: { $0.name == e.name }) { let old = entries[i]; entries[i] = e; return old }
-        entries.append(e); return nil
+        entries.register(e)
     }
 
     public var names: [String] { entries.map(\.name) }

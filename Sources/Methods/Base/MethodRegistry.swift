@@ -1,3 +1,5 @@
+import Graph
+
 /// Explanation methods by their stable lower-case names: a value, filled with the built-ins
 /// (`BuiltinMethods.all`, each defined beside its method) and whatever a user or plugin registers.
 /// The CLI's `--method`, its help and completions, `cfcam methods` and the docs' method table all
@@ -31,7 +33,7 @@ public struct MethodRegistry: Sendable {
         }
     }
 
-    public struct Entry: Sendable {
+    public struct Entry: Sendable, NamedEntry {
         public let name: String
         public let summary: String
         public let kind: Kind
@@ -100,8 +102,7 @@ public struct MethodRegistry: Sendable {
     /// this is how a built-in is overridden. Returns the entry it replaced, if any.
     @discardableResult
     public mutating func register(_ e: Entry) -> Entry? {
-        if let i = entries.firstIndex(where: { $0.name == e.name }) { let old = entries[i]; entries[i] = e; return old }
-        entries.append(e); return nil
+        entries.register(e)
     }
 
     /// Every method name, in listing order.

@@ -1,3 +1,4 @@
+import Graph
 import Foundation
 
 /// The `--target` syntaxes: each entry reads the text it recognises into a `Target` and returns nil
@@ -5,7 +6,7 @@ import Foundation
 /// wins. The built-ins (`top1`, `CLASS`, `A-vs-B`, `A-vs-all`) are registered exactly as a plugin's
 /// syntax is; registering a name again replaces that entry in place.
 public struct TargetRegistry: Sendable {
-    public struct Entry: Sendable {
+    public struct Entry: Sendable, NamedEntry {
         public let name: String
         /// How the user writes it, for help and errors ("A-vs-B").
         public let syntax: String
@@ -23,8 +24,7 @@ public struct TargetRegistry: Sendable {
     /// Adds a syntax; returns the entry it replaced, if any.
     @discardableResult
     public mutating func register(_ e: Entry) -> Entry? {
-        if let i = entries.firstIndex(where: { $0.name == e.name }) { let old = entries[i]; entries[i] = e; return old }
-        entries.append(e); return nil
+        entries.register(e)
     }
 
     public var names: [String] { entries.map(\.name) }

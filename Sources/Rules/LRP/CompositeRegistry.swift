@@ -7,7 +7,7 @@ import Graph
 /// are registered through `register` exactly as a plugin's composite or canonizer is. Registering a
 /// name again replaces the earlier entry in place (the rule `Registries` records as an override).
 public struct CompositeRegistry: Sendable {
-    public struct Entry: Sendable {
+    public struct Entry: Sendable, NamedEntry {
         public let name: String
         public let summary: String
         /// The composite for the preset options (stabiliser, ε, γ, ZBox bounds, zeroed biases).
@@ -17,7 +17,7 @@ public struct CompositeRegistry: Sendable {
         }
     }
 
-    public struct CanonizerEntry: Sendable {
+    public struct CanonizerEntry: Sendable, NamedEntry {
         public let name: String
         public let canonizer: any Canonizer
         public init(name: String, canonizer: any Canonizer) { self.name = name; self.canonizer = canonizer }
@@ -33,17 +33,13 @@ public struct CompositeRegistry: Sendable {
     /// Adds a composite; returns the entry it replaced, if any.
     @discardableResult
     public mutating func register(_ e: Entry) -> Entry? {
-        if let i = entries.firstIndex(where: { $0.name == e.name }) { let old = entries[i]; entries[i] = e; return old }
-        entries.append(e); return nil
+        entries.register(e)
     }
 
     /// Adds a canonizer; returns the entry it replaced, if any.
     @discardableResult
     public mutating func register(canonizer e: CanonizerEntry) -> CanonizerEntry? {
-        if let i = canonizerEntries.firstIndex(where: { $0.name == e.name }) {
-            let old = canonizerEntries[i]; canonizerEntries[i] = e; return old
-        }
-        canonizerEntries.append(e); return nil
+        canonizerEntries.register(e)
     }
 
     public var names: [String] { entries.map(\.name) }
