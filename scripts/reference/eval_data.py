@@ -27,7 +27,9 @@ image does not depend on how many are generated.
 
 Test split (seed 0): 20 one-object images per class (120), then 60 two-object images: each of
 the 15 unordered class pairs 4 times, the label alternating between the two classes (so every
-class is explained 20 times in two-object images, with each other class beside it).
+class is explained 20 times in two-object images, with each other class beside it). pairs.json
+names, for each one-object image, a reference image of the same class and one of another class
+(for similarity targets on the embedding models).
 Pinned: numpy 2.4.6, Pillow 13.0.0 (scripts/reference/requirements.txt); the backgrounds come
 from scikit-image 0.26.0 and imgaug 0.4.0 wheels (scripts/reference/eval_sources.py).
 """
@@ -217,7 +219,27 @@ def write_test_split(out_dir, sources):
     with open(os.path.join(out_dir, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
         f.write("\n")
+    write_pairs(out_dir, images)
     return manifest
+
+
+def write_pairs(out_dir, images):
+    """pairs.json: references for similarity targets (embedding models). For the k-th one-object
+    image of class c: "same" is the (k+1)-th image of class c (cyclically), "other" the k-th image
+    of class c+1 (mod 6)."""
+    by_class = {}
+    for e in images:
+        if len(e["boxes"]) == 1:
+            by_class.setdefault(e["label"], []).append(e["file"])
+    pairs = []
+    for c, files in sorted(by_class.items()):
+        other = by_class[(c + 1) % len(CLASSES)]
+        for k, f in enumerate(files):
+            pairs.append({"file": f, "same": files[(k + 1) % len(files)], "other": other[k % len(other)]})
+    with open(os.path.join(out_dir, "pairs.json"), "w") as fh:
+        json.dump({"about": "similarity references: 'same' shows the same class, 'other' the next class "
+                   "(scripts/reference/eval_data.py write_pairs)", "pairs": pairs}, fh, indent=1)
+        fh.write("\n")
 
 
 def main(argv=None):
