@@ -54,6 +54,7 @@ final class EvalModelsTests: XCTestCase {
                 let want = try XCTUnwrap(entry["test_recall_at_1"] as? [Any])
                 XCTAssertEqual(count, want[1] as? Int, "\(name): one-object images")
                 XCTAssertEqual(hits, want[0] as? Int, "\(name): recall@1 hits (\(hits)/\(count))")
+                XCTAssertGreaterThan(Double(hits) / Double(max(count, 1)), 0.8, "\(name) learned the shapes")
             } else {
                 let (one, oneCount, two, twoCount) = Self.classifierHits(rows, classes: classes)
                 let want1 = try XCTUnwrap(entry["test_top1_one_object"] as? [Any])
