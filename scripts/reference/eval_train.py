@@ -70,7 +70,7 @@ MEAN = np.array([0.485, 0.456, 0.406], np.float32)
 STD = np.array([0.229, 0.224, 0.225], np.float32)
 INPUT = data.SIZE // 2
 PREPROCESS = {"resize": [INPUT, INPUT], "interpolation": "bilinear", "scale": 255.0,
-              "mean": MEAN.tolist(), "std": STD.tolist()}
+              "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}  # = MEAN, STD as written
 LICENCE = ("Trained from scratch by scripts/reference/eval_train.py on synthetic images "
            "(scripts/reference/eval_data.py); no third-party weights. Same licence as cfcam.")
 N_TRAIN, N_VAL, TWO_FRACTION = 12000, 800, 0.25
