@@ -318,12 +318,15 @@ def write_readme(entries):
 
 
 def main(argv=None):
+    global OUT
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--only", default=",".join(list(arch.CLASSIFIERS) + list(arch.EMBEDDERS)))
     ap.add_argument("--epochs", type=int, default=None, help="override every model's epoch count")
     ap.add_argument("--sources", default=eval_sources.DEFAULT_DIR)
     ap.add_argument("--readme-only", action="store_true", help="rewrite README.md from accuracy.json")
+    ap.add_argument("--out", default=OUT, help="output folder (default fixtures/eval/models)")
     args = ap.parse_args(argv)
+    OUT = os.path.abspath(args.out)
     if args.readme_only:
         with open(os.path.join(OUT, "accuracy.json")) as f:
             write_readme(json.load(f))
