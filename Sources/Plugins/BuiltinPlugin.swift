@@ -3,7 +3,7 @@ import Importers
 import Methods
 import Rules
 
-/// cfcam's own ops, composites, canonizers, methods, target syntaxes and importers, registered
+/// cfcam's own ops, composites, canonizers, methods, target syntaxes, importers and metrics, registered
 /// through the plugin interface like any other plugin (`Registries.standard()` loads it first).
 public struct BuiltinPlugin: CFCAMPlugin {
     public init() {}
@@ -22,5 +22,6 @@ public struct BuiltinPlugin: CFCAMPlugin {
         let importers = ImporterRegistry.builtin
         for e in importers.entries { r.register(importer: e) }
         if let f = importers.fallback { r.setFallbackImporter(f) }
+        for e in MetricRegistry.builtin.entries { r.register(metric: e) }
     }
 }

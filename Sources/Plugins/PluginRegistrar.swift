@@ -5,7 +5,7 @@ import Rules
 
 /// One registration a plugin made, for `cfcam plugins`.
 public struct PluginRegistration: Sendable, Equatable {
-    public enum Kind: String, Sendable, CaseIterable { case op, composite, canonizer, method, target, importer }
+    public enum Kind: String, Sendable, CaseIterable { case op, composite, canonizer, method, target, importer, metric }
     public let kind: Kind
     /// The registered name ("my.domain::Swish" for ops).
     public let name: String
@@ -123,6 +123,11 @@ public final class PluginRegistrar: @unchecked Sendable {
     /// A model importer (a file format, or a family of built-in architectures).
     public func register(importer e: ImporterRegistry.Entry) {
         record(.importer, e.name, replacedSomething: registries.importers.register(e) != nil)
+    }
+
+    /// An evaluation metric (`cfcam evaluate --metrics`).
+    public func register(metric e: MetricRegistry.Entry) {
+        record(.metric, e.name, replacedSomething: registries.metrics.register(e) != nil)
     }
 
     /// Makes importer `name` the one used when no importer claims a model.

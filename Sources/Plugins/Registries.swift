@@ -4,7 +4,7 @@ import Methods
 import Rules
 
 /// Every extension point of cfcam in one value: ops (forward, VJP, LRP role), LRP composites and
-/// canonizers, explanation methods, target syntaxes and model importers. Nothing here is global:
+/// canonizers, explanation methods, target syntaxes, model importers and evaluation metrics. Nothing here is global:
 /// a caller builds one (`Registries.standard()`: the built-ins, registered through the same
 /// `CFCAMPlugin` interface a plugin uses), lets plugins add to it, and passes it to what loads
 /// and explains models.
@@ -14,6 +14,7 @@ public struct Registries: Sendable {
     public var methods = MethodRegistry()
     public var targets = TargetRegistry()
     public var importers = ImporterRegistry()
+    public var metrics = MetricRegistry()
 
     /// Empty registries.
     public init() {}

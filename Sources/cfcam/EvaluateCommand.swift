@@ -13,8 +13,8 @@ import Runs
 struct EvaluateCommand: CFCAMCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate", abstract: "Score explanations on a dataset with boxes: Average Drop, insertion / deletion, pointing games, localisation, ROAD.",
-        discussion: "Metrics (docs/metrics.md defines each; --metric-param NAME:KEY=VALUE sets a parameter):\n"
-            + MetricRegistry.entries.map { e in
+        discussion: "Metrics (docs/metrics.md defines each; --metric-param NAME:KEY=VALUE sets a parameter; plugins may add more):\n"
+            + MetricRegistry.builtin.entries.map { e in
                 "  \(e.name.padding(toLength: 23, withPad: " ", startingAt: 0)) \(e.summary)"
                     + (e.parameters.isEmpty ? "" : "\n" + e.parameters.map { "      \($0.key) \($0.kind.description) (\($0.defaultValue)): \($0.summary)" }.joined(separator: "\n"))
             }.joined(separator: "\n"))
@@ -104,7 +104,7 @@ struct EvaluateCommand: CFCAMCommand {
 
     func run(_ context: CLIContext) throws {
         let registries = context.registries
-        let metricEntries = try CLIError.wrap { try MetricRegistry.select(metrics) }
+        let metricEntries = try CLIError.wrap { try registries.metrics.select(metrics) }
         let configured = try CLIError.wrap { try MetricEvaluator.configure(metricEntries, params: try metricParameters()) }
         var steps: [ExplainJob.Step] = []
         if maps == nil {

@@ -115,11 +115,11 @@ final class MetricPropertyTests: XCTestCase {
     func testBadInputsThrow() throws {
         XCTAssertThrowsError(try MetricSample(input: Tensor.zeros([1, 3, 4, 4]), map: Tensor.zeros([5, 4]), target: target))
         XCTAssertThrowsError(try MetricSample(input: Tensor.zeros([1, 3, 4, 4]), map: Tensor(unchecked: [4, 4], floats: [Float](repeating: .nan, count: 16)), target: target))
-        XCTAssertThrowsError(try MetricRegistry.entry(named: "average-drop").metric(MethodParameters(["variant": "nope"])))
-        XCTAssertThrowsError(try MetricRegistry.entry(named: "insertion").metric(MethodParameters(["step": "0"])))
-        XCTAssertThrowsError(try MetricRegistry.select("insertion,insertion"))
-        XCTAssertThrowsError(try MetricRegistry.select("nosuch"))
-        XCTAssertEqual(try MetricRegistry.select("all").map(\.name), ["average-drop", "increase-in-confidence", "insertion", "deletion",
+        XCTAssertThrowsError(try MetricRegistry.builtin.entry(named: "average-drop").metric(MethodParameters(["variant": "nope"])))
+        XCTAssertThrowsError(try MetricRegistry.builtin.entry(named: "insertion").metric(MethodParameters(["step": "0"])))
+        XCTAssertThrowsError(try MetricRegistry.builtin.select("insertion,insertion"))
+        XCTAssertThrowsError(try MetricRegistry.builtin.select("nosuch"))
+        XCTAssertEqual(try MetricRegistry.builtin.select("all").map(\.name), ["average-drop", "increase-in-confidence", "insertion", "deletion",
             "pointing-game", "energy-pointing-game", "localization-error", "road-morf", "road-lerf", "road-combined"])
     }
 

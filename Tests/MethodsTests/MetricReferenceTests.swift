@@ -29,7 +29,7 @@ final class MetricReferenceTests: XCTestCase {
             return try MetricSample(input: x, map: map, target: target, seed: UInt64(b))
         }
         func values(_ metric: String, _ params: [String: String], maps: String, batchSize: Int = 32) throws -> [Double] {
-            let entry = try MetricRegistry.entry(named: metric)
+            let entry = try MetricRegistry.builtin.entry(named: metric)
             let ev = MetricEvaluator(model: model, metrics: [.init(entry: entry, metric: try entry.metric(MethodParameters(params)))],
                                      batchSize: batchSize)
             return try (0..<classes.count).map { b in try XCTUnwrap(try ev.evaluate(try sample(maps, b)).values[0].value) }
@@ -85,7 +85,7 @@ final class MetricReferenceTests: XCTestCase {
         let b = try fx.values("deletion", ["step": "100"], maps: "smooth", batchSize: 4)
         XCTAssertEqual(a, b)
         let calls = MetricProgressLog()
-        let entry = try MetricRegistry.entry(named: "deletion")
+        let entry = try MetricRegistry.builtin.entry(named: "deletion")
         let ev = MetricEvaluator(model: fx.model, metrics: [.init(entry: entry, metric: try entry.metric(MethodParameters(["step": "100"])))],
                                  batchSize: 4, progress: calls.handler)
         let r = try ev.evaluate(try fx.sample("smooth", 0))

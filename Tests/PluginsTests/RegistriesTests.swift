@@ -28,6 +28,8 @@ final class RegistriesTests: XCTestCase {
         XCTAssertEqual(r.composites.canonizerEntries.map(\.name), ["merge-batchnorm"])
         XCTAssertEqual(r.targets.names, ["top1", "class", "contrast", "contrast-all"])
         XCTAssertEqual(r.importers.names, ["architecture", "onnx"])
+        XCTAssertEqual(r.metrics.names, MetricRegistry.builtin.names)
+        XCTAssertTrue(r.metrics.names.contains("insertion") && r.metrics.names.contains("road-combined"))
         let standard = standardRegistry()
         XCTAssertEqual(r.ops.keys.map { "\($0.domain)::\($0.opType)" }, standard.keys.map { "\($0.domain)::\($0.opType)" })
         for k in standard.keys {

@@ -1,10 +1,11 @@
 import Foundation
+import Graph
 
-/// Every evaluation metric by its stable name, with typed parameters, mirroring `MethodRegistry`:
-/// `cfcam evaluate --metrics all`, its help and docs/metrics.md's table list `MetricRegistry.entries`.
-/// A user adds a metric with `register` (a registered name replaces a built-in).
-public enum MetricRegistry {
-    public struct Entry: Sendable {
+/// Evaluation metrics by their stable names, with typed parameters: a value, like `MethodRegistry`.
+/// `cfcam evaluate --metrics all` and its help list a registry's `entries` (the built-ins and what
+/// plugins register). A registered name replaces the entry of that name in place.
+public struct MetricRegistry: Sendable {
+    public struct Entry: Sendable, NamedEntry {
         public let name: String
         public let summary: String
         /// Whether a larger value means a better explanation (the summary's sanity check reads it).
@@ -27,36 +28,30 @@ public enum MetricRegistry {
         }
     }
 
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var registered: [Entry] = []
+    /// Every metric, in listing order.
+    public private(set) var entries: [Entry] = []
 
-    public static func register(_ e: Entry) {
-        lock.lock(); defer { lock.unlock() }
-        registered.removeAll { $0.name == e.name }
-        registered.append(e)
-    }
+    public init() {}
+    public init(_ entries: [Entry]) { for e in entries { register(e) } }
 
-    /// The built-ins followed by registered metrics; a registered metric with a built-in's name takes its place.
-    public static var entries: [Entry] {
-        lock.lock(); let extra = registered; lock.unlock()
-        var list = BuiltinMetrics.all
-        for e in extra {
-            if let i = list.firstIndex(where: { $0.name == e.name }) { list[i] = e } else { list.append(e) }
-        }
-        return list
-    }
+    /// The built-in metrics (`BuiltinMetrics.all`), registered as a plugin's are.
+    public static var builtin: MetricRegistry { MetricRegistry(BuiltinMetrics.all) }
 
-    public static var names: [String] { entries.map(\.name) }
+    /// Adds a metric; a registered name is replaced in place. Returns the replaced entry.
+    @discardableResult
+    public mutating func register(_ e: Entry) -> Entry? { entries.register(e) }
 
-    public static func entry(named name: String) throws -> Entry {
-        guard let e = entries.first(where: { $0.name == name }) else {
+    public var names: [String] { entries.map(\.name) }
+
+    public func entry(named name: String) throws -> Entry {
+        guard let e = entries.entry(named: name) else {
             throw ExplainError("unknown metric '\(name)'; available: \(names.joined(separator: ", "))")
         }
         return e
     }
 
     /// "all" or comma-separated names, in the order given (duplicates are errors).
-    public static func select(_ list: String) throws -> [Entry] {
+    public func select(_ list: String) throws -> [Entry] {
         if list == "all" { return entries }
         let names = list.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         var seen = Set<String>()
