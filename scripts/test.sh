@@ -22,6 +22,8 @@ swift build -c release --build-tests -Xswiftc -enable-testing --scratch-path .bu
 CFCAM_SLOW_TESTS=1 swift test -c release -Xswiftc -enable-testing --scratch-path .build-release-tests --skip-build \
   --disable-swift-testing --filter "ResNet18ReferenceTests.testScoreCAM|ThirdPartyMethodTests.testEveryRegistryMethodOnTheTrainedFixedBatchModel"
 swift build --build-tests
+# DocC for the library products (catalogs and tutorials; a broken link is an error).
+bash scripts/docs.sh
 # The sample plugin package (a separate SwiftPM package depending on this one, as a user's plugin
 # would): its own tests (VJP by finite differences, LRP conservation), then its library, which
 # CLIPluginTests loads into the cfcam executable.
