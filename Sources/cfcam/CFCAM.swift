@@ -9,7 +9,7 @@ struct CFCAM: ParsableCommand {
         abstract: "Explain what image models look at: import ONNX / .npz models and run, inspect and explain them.",
         subcommands: [RunCommand.self, InspectCommand.self, BenchCommand.self, ExplainCommand.self, MethodsCommand.self,
                       MergeCommand.self, ReportCommand.self,
-                      EvaluateCommand.self, CompareCommand.self])
+                      EvaluateCommand.self, CompareCommand.self, MetricsCommand.self])
 
     static func main() {
         BLASSetup.preferFastKernels()
