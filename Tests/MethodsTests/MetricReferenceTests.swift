@@ -78,6 +78,14 @@ final class MetricReferenceTests: XCTestCase {
         }
     }
 
+    /// Reuse: Average Drop and Increase in Confidence share the clean and the masked forward.
+    func testConfidenceMetricsShareTheirForwards() throws {
+        let fx = try Fixture()
+        let ev = MetricEvaluator(model: fx.model, metrics: try MetricEvaluator.configure(
+            try MetricRegistry.select("average-drop,increase-in-confidence")))
+        XCTAssertEqual(try ev.evaluate(try fx.sample("smooth", 0)).forwards, 2)
+    }
+
     /// The batch size only groups forwards: the same values, and progress ends at the total.
     func testBatchSizeAndProgress() throws {
         let fx = try Fixture()
