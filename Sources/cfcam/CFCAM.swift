@@ -13,7 +13,7 @@ struct CFCAM: ParsableCommand {
             + "before the command runs; cfcam plugins lists them (docs/plugins.md).",
         subcommands: [RunCommand.self, InspectCommand.self, BenchCommand.self, ExplainCommand.self, MethodsCommand.self,
                       MergeCommand.self, ReportCommand.self, EvaluateCommand.self, CompareCommand.self,
-                      PluginsCommand.self])
+                      MetricsCommand.self, PluginsCommand.self])
 
     static func main() {
         BLASSetup.preferFastKernels()

@@ -37,6 +37,9 @@ struct EvaluateCommand: CFCAMCommand {
     @Option(help: "Score maps made elsewhere instead of explaining: DIR/<image file without extension>.npy per image, [H, W] (or [1, H, W]) at the model input's size or any size (resized bilinearly). The method column reads 'maps'.")
     var maps: String?
 
+    @Flag(help: "Also write each scored map as OUT/<file>/<method>.npy ([H, W] at the input's size, as scored).")
+    var saveMaps = false
+
     @Flag(help: "Also score a seeded uniform random map per image (method 'random'): the sanity baseline.")
     var randomBaseline = false
 
@@ -124,7 +127,7 @@ struct EvaluateCommand: CFCAMCommand {
         var run = EvaluateRun(model: model, steps: steps, metrics: configured, manifest: manifest, preprocessing: preprocessing,
                               target: target, targetGiven: target != nil, layers: layer.isEmpty ? [.auto] : layer.map { LayerSpec($0) },
                               batchSize: batchSize, progress: progress ? ExplainCommand.reportProgress : nil,
-                              maps: maps, randomBaseline: randomBaseline, outDir: outDir, force: force,
+                              maps: maps, saveMaps: saveMaps, randomBaseline: randomBaseline, outDir: outDir, force: force,
                               shard: shardFlag, shards: shards, resamples: bootstrap)
         try run.run()
     }

@@ -24,6 +24,7 @@ struct EvaluateRun {
     let batchSize: Int
     let progress: ProgressHandler?
     let maps: String?
+    let saveMaps: Bool
     let randomBaseline: Bool
     let outDir: String
     let force: Bool
@@ -70,6 +71,10 @@ struct EvaluateRun {
                         let result = try CLIError.naming(path) { try evaluator.evaluate(sample) }
                         let rows = result.values.compactMap { v in v.value.map { ScoreTable.Row(image: im.file, method: name, metric: v.name, value: $0) } }
                         try AtomicFile.write(Array(ScoreTable.format(rows).utf8), to: scoresPath(im.file, name))
+                        if saveMaps {
+                            let p = "\(outDir)/\(im.file)/\(name).npy"
+                            try AtomicFile.write(NPY.write(Tensor(unchecked: [sample.height, sample.width], floats: sample.saliency)), to: p)
+                        }
                         try index.record(record(im, path, name, item, layers: layers, status: .done, error: nil,
                                                 explain: InputLoader.seconds(m0, m1), total: InputLoader.seconds(m0, DispatchTime.now()),
                                                 input: input))
@@ -164,7 +169,8 @@ struct EvaluateRun {
                          predictedClass: item.predicted, predictedLabel: nil, predictedScore: item.prediction.top.first?.first.map { Double($0.probability) },
                          target: t?.label, targetScore: t.map { Double($0.score) }, layer: layers.joined(separator: ","),
                          decodeSeconds: input.decodeSeconds, preprocessSeconds: input.preprocessSeconds,
-                         methodSeconds: explain, totalSeconds: total, rawPath: nil, overlayPath: nil,
+                         methodSeconds: explain, totalSeconds: total,
+                         rawPath: saveMaps && status == .done ? "\(im.file)/\(method).npy" : nil, overlayPath: nil,
                          jsonPath: status == .done ? "\(im.file)/\(method).scores.csv" : nil,
                          shard: "", cfcamVersion: CFCAMVersion.string)
     }

@@ -29,4 +29,15 @@ final class CLIEvaluateCompareTests: XCTestCase {
         XCTAssertEqual(method.status, 0, method.transcript)
         XCTAssertTrue(method.stdout.contains("gradcam, overall Pearson r = "), method.stdout)
     }
+
+    /// `cfcam metrics` lists the registry; docs/metrics.md carries exactly its Markdown table.
+    func testMetricsListingAndDocsTable() throws {
+        let r = try CLI.run(["metrics"])
+        XCTAssertEqual(r.status, 0, r.transcript)
+        XCTAssertTrue(r.stdout.contains("--metric-param insertion:step=integer  (default 224)"), r.stdout)
+        let md = try CLI.run(["metrics", "--markdown"])
+        let doc = try String(contentsOf: fixturesURL("../docs/metrics.md"), encoding: .utf8)
+        XCTAssertTrue(doc.contains(md.stdout.trimmingCharacters(in: .whitespacesAndNewlines)),
+                      "docs/metrics.md does not hold the current `cfcam metrics --markdown` table; paste it in")
+    }
 }

@@ -90,7 +90,7 @@ final class CLIEvaluateTests: XCTestCase {
         let out = d.path("out")
         let args = ["evaluate", model, fixturesURL("metrics/photos").path, "--methods", "gradcam,layercam", "--random-baseline",
                     "--metrics", "average-drop,deletion,pointing-game,localization-error", "--metric-param", "deletion:step=128",
-                    "--out-dir", out]
+                    "--save-maps", "--out-dir", out]
         let first = try CLI.run(args)
         XCTAssertNotEqual(first.status, 0, first.transcript)
         XCTAssertTrue(first.stderr.contains("1 failure"), first.stderr)
@@ -102,6 +102,8 @@ final class CLIEvaluateTests: XCTestCase {
         }
         let md = try String(contentsOfFile: out + "/summary.md", encoding: .utf8)
         XCTAssertTrue(md.contains("| gradcam |") && md.contains("| random |") && md.contains("Sanity check"), md)
+        let saved = try Data(contentsOf: URL(fileURLWithPath: out + "/p0.png/gradcam.npy"))
+        XCTAssertEqual(saved.count, 128 + 32 * 32 * 4, "--save-maps: the [32, 32] float32 map as scored")
         let again = try CLI.run(args)
         XCTAssertTrue(again.stderr.contains("3 already done, 1 to evaluate"), again.stderr)
         // Shards split the images; together they cover what one run did.

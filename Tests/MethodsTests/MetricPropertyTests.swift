@@ -27,6 +27,21 @@ final class MetricPropertyTests: XCTestCase {
         return m
     }
 
+    /// A model evaluated in fixed chunks (a fixed-batch graph that cannot be relaxed) gives the same
+    /// values: perturbed batches of 5 go through it 2 rows at a time, the last chunk padded.
+    func testFixedBatchModelsGiveTheSameValues() throws {
+        let fx = try MetricReferenceTests.Fixture()
+        let m = fx.model
+        let chunked = try ExplainModel(prepared: m.graph, registry: m.registry, threads: 2, input: m.inputName, native: m.nativeInputName,
+                                       layout: m.layout, output: m.output, batch: .chunks(of: 2))
+        let entries = try MetricRegistry.builtin.select("average-drop,deletion,road-morf")
+        let params = ["deletion": MethodParameters(["step": "100"]), "road-morf": MethodParameters(["percentiles": "30,70", "noise": "0"])]
+        let sample = try fx.sample("smooth", 1)
+        let a = try MetricEvaluator(model: m, metrics: try MetricEvaluator.configure(entries, params: params), batchSize: 5).evaluate(sample)
+        let b = try MetricEvaluator(model: chunked, metrics: try MetricEvaluator.configure(entries, params: params), batchSize: 5).evaluate(sample)
+        for (x, y) in zip(a.values, b.values) { XCTAssertEqual(try XCTUnwrap(x.value), try XCTUnwrap(y.value), accuracy: 1e-6, x.name) }
+    }
+
     func testAUCWorkedExamples() {
         XCTAssertEqual(CausalMetric.auc([1, 0.5, 0]), 0.5, accuracy: 1e-12)
         XCTAssertEqual(CausalMetric.auc([0.2, 0.9, 0.8, 1.0]), 0.766667, accuracy: 1e-6)

@@ -78,6 +78,27 @@ final class MetricReferenceTests: XCTestCase {
         }
     }
 
+    /// With noise, ROAD is reproducible for an image (seeded by the sample) and the noise matters.
+    func testROADNoiseIsSeeded() throws {
+        let fx = try Fixture()
+        let m = try MetricRegistry.builtin.entry(named: "road-morf").metric(MethodParameters(["percentiles": "50"]))
+        func value(_ seed: UInt64) throws -> Double {
+            let s = try fx.sample("smooth", 0)
+            let seeded = try MetricSample(input: s.input, map: Tensor(unchecked: [32, 32], floats: s.saliency), target: s.target, seed: seed)
+            return try XCTUnwrap(try m.evaluate(seeded, scorer: try MetricScorer(model: fx.model, sample: seeded)))
+        }
+        XCTAssertEqual(try value(7), try value(7))
+        XCTAssertNotEqual(try value(7), try value(8))
+    }
+
+    /// Reuse: Average Drop and Increase in Confidence share the clean and the masked forward.
+    func testConfidenceMetricsShareTheirForwards() throws {
+        let fx = try Fixture()
+        let ev = MetricEvaluator(model: fx.model, metrics: try MetricEvaluator.configure(
+            try MetricRegistry.builtin.select("average-drop,increase-in-confidence")))
+        XCTAssertEqual(try ev.evaluate(try fx.sample("smooth", 0)).forwards, 2)
+    }
+
     /// The batch size only groups forwards: the same values, and progress ends at the total.
     func testBatchSizeAndProgress() throws {
         let fx = try Fixture()

@@ -38,8 +38,11 @@ public struct ConfidenceChange: ExplanationMetric {
 
     public func evaluate(_ sample: MetricSample, scorer: MetricScorer) throws -> Double? {
         let y = Double(try scorer.cleanScore(score))
-        let x = try Self.masked(sample)
-        let o = Double(try scorer.scores(count: 1, score) { _ in x }[0])
+        // The masked input's score is shared by Average Drop and Increase in Confidence.
+        let o = try scorer.memo("confidence.masked.\(score.rawValue)") {
+            let x = try Self.masked(sample)
+            return Double(try scorer.scores(count: 1, score) { _ in x }[0])
+        }
         switch (quantity, variant) {
         case (.drop, .paper):
             guard y > 0 else { throw ExplainError("average drop divides by the clean score, which is \(y) (use the pytorch-grad-cam variant for scores that can be <= 0)") }

@@ -49,56 +49,83 @@ public struct NoisyLinearImputer: Sendable {
             diag[k] = d
             nbrStart[k + 1] = nbr.count
         }
+        let channels = image.count / plane
+        // Right-hand sides of every channel, interleaved [unknown][channel]: one pass over the
+        // matrix serves all channels.
+        var b = [Double](repeating: 0, count: n * channels)
+        for k in 0..<n {
+            for (q, wt) in known[k] { for c in 0..<channels { b[k * channels + c] += wt * Double(image[c * plane + q]) } }
+        }
+        let x = Self.conjugateGradient(diag: diag, nbr: nbr, start: nbrStart, b: b, channels: channels)
         var out = image
-        for c in 0..<(image.count / plane) {
-            let base = c * plane
-            var b = [Double](repeating: 0, count: n)
-            for k in 0..<n { for (q, wt) in known[k] { b[k] += wt * Double(image[base + q]) } }
-            let x = Self.conjugateGradient(diag: diag, nbr: nbr, start: nbrStart, b: b)
-            for (k, p) in removed.enumerated() { out[base + p] = Float(x[k]) + noise * Float(rng.gaussian()) }
+        for c in 0..<channels {
+            for (k, p) in removed.enumerated() { out[c * plane + p] = Float(x[k * channels + c]) + noise * Float(rng.gaussian()) }
         }
         return out
     }
 
-    /// Solves (diag − W) x = b, W the symmetric neighbour weights (CSR rows `start`), by
-    /// Jacobi-preconditioned conjugate gradients.
-    static func conjugateGradient(diag: [Double], nbr: [(Int, Double)], start: [Int], b: [Double]) -> [Double] {
-        let n = b.count
+    /// Solves (diag − W) x = b for `channels` right-hand sides at once (interleaved, b[k * channels + c]),
+    /// W the symmetric neighbour weights (CSR rows `start`): Jacobi-preconditioned conjugate
+    /// gradients, one independent iteration per channel run in lockstep; a channel stops moving
+    /// once its residual is below 1e-9 of its right-hand side.
+    static func conjugateGradient(diag: [Double], nbr: [(Int, Double)], start: [Int], b: [Double], channels m: Int) -> [Double] {
+        let n = diag.count
         let cols = nbr.map(\.0), vals = nbr.map(\.1)
         let inv = diag.map { $0 > 0 ? 1 / $0 : 1 }
-        var x = [Double](repeating: 0, count: n), r = b, z = [Double](repeating: 0, count: n)
-        var p = [Double](repeating: 0, count: n), ap = [Double](repeating: 0, count: n)
-        let bnorm = max(b.reduce(0.0) { $0 + $1 * $1 }.squareRoot(), 1e-300)
+        var x = [Double](repeating: 0, count: n * m), r = b, z = [Double](repeating: 0, count: n * m)
+        var p = [Double](repeating: 0, count: n * m), ap = [Double](repeating: 0, count: n * m)
+        var bnorm = [Double](repeating: 0, count: m), rz = [Double](repeating: 0, count: m)
+        var active = [Bool](repeating: true, count: m)
+        for k in 0..<n { for c in 0..<m { bnorm[c] += b[k * m + c] * b[k * m + c] } }
+        bnorm = bnorm.map { max($0.squareRoot(), 1e-300) }
         cols.withUnsafeBufferPointer { cols in vals.withUnsafeBufferPointer { vals in diag.withUnsafeBufferPointer { diag in
         inv.withUnsafeBufferPointer { inv in start.withUnsafeBufferPointer { start in
         x.withUnsafeMutableBufferPointer { x in r.withUnsafeMutableBufferPointer { r in z.withUnsafeMutableBufferPointer { z in
         p.withUnsafeMutableBufferPointer { p in ap.withUnsafeMutableBufferPointer { ap in
-            var rz = 0.0
-            for k in 0..<n { z[k] = r[k] * inv[k]; p[k] = z[k]; rz += r[k] * z[k] }
+            for k in 0..<n { for c in 0..<m { let i = k * m + c; z[i] = r[i] * inv[k]; p[i] = z[i]; rz[c] += r[i] * z[i] } }
+            // Per-channel scalars as raw buffers: the hot loops stay cheap in unoptimised builds too.
+            let pap = UnsafeMutablePointer<Double>.allocate(capacity: m), rr = UnsafeMutablePointer<Double>.allocate(capacity: m)
+            let rzNew = UnsafeMutablePointer<Double>.allocate(capacity: m), alpha = UnsafeMutablePointer<Double>.allocate(capacity: m)
+            let beta = UnsafeMutablePointer<Double>.allocate(capacity: m)
+            defer { pap.deallocate(); rr.deallocate(); rzNew.deallocate(); alpha.deallocate(); beta.deallocate() }
             var iteration = 0
-            while iteration < 10 * n + 100 {
+            while iteration < 10 * n + 100, active.contains(true) {
                 iteration += 1
-                var pap = 0.0
-                for k in 0..<n {
-                    var s = diag[k] * p[k]
-                    var j = start[k]
-                    let e = start[k + 1]
-                    while j < e { s -= vals[j] * p[cols[j]]; j += 1 }
-                    ap[k] = s
-                    pap += p[k] * s
+                for c in 0..<m { pap[c] = 0 }
+                let pp = p.baseAddress!, app = ap.baseAddress!, vv = vals.baseAddress!, cc = cols.baseAddress!
+                var k = 0
+                while k < n {
+                    let d = diag[k], e = start[k + 1], s0 = start[k]
+                    var c = 0
+                    while c < m {
+                        var s = d * pp[k * m + c]
+                        var j = s0
+                        while j < e { s -= vv[j] * pp[cc[j] * m + c]; j += 1 }
+                        app[k * m + c] = s
+                        pap[c] += pp[k * m + c] * s
+                        c += 1
+                    }
+                    k += 1
                 }
-                guard pap > 0 else { break }
-                let alpha = rz / pap
-                var rr = 0.0, rzNew = 0.0
-                for k in 0..<n {
-                    x[k] += alpha * p[k]; r[k] -= alpha * ap[k]
-                    z[k] = r[k] * inv[k]
-                    rr += r[k] * r[k]; rzNew += r[k] * z[k]
+                for c in 0..<m {
+                    if !(pap[c] > 0) { active[c] = false }
+                    alpha[c] = active[c] ? rz[c] / pap[c] : 0
+                    rr[c] = 0; rzNew[c] = 0
                 }
-                if rr.squareRoot() <= 1e-9 * bnorm { break }
-                let beta = rzNew / rz
-                rz = rzNew
-                for k in 0..<n { p[k] = z[k] + beta * p[k] }
+                for k in 0..<n {
+                    for c in 0..<m {
+                        let i = k * m + c
+                        x[i] += alpha[c] * p[i]; r[i] -= alpha[c] * ap[i]
+                        z[i] = r[i] * inv[k]
+                        rr[c] += r[i] * r[i]; rzNew[c] += r[i] * z[i]
+                    }
+                }
+                for c in 0..<m {
+                    if rr[c].squareRoot() <= 1e-9 * bnorm[c] { active[c] = false }
+                    beta[c] = active[c] ? rzNew[c] / rz[c] : 0
+                    if active[c] { rz[c] = rzNew[c] }
+                }
+                for k in 0..<n { for c in 0..<m where active[c] { p[k * m + c] = z[k * m + c] + beta[c] * p[k * m + c] } }
             }
         } } } } } } } } } }
         return x
