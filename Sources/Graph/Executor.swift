@@ -44,29 +44,34 @@ public struct Executor: Sendable {
         let order = graph.nodesNeeded(for: Set(targets), given: given)
 
         // Last use and number of uses of each value among the nodes that run, so it can be freed
-        // (and a Conv -> Relu pair fused).
+        // (and a Conv -> activation pair fused).
         var lastUse: [String: Int] = [:], uses: [String: Int] = [:]
         for (step, i) in order.enumerated() {
             for v in graph.nodes[i].inputs where !v.isEmpty { lastUse[v] = step; uses[v, default: 0] += 1 }
         }
         let keep = Set(targets)
 
-        let fused = reluFusions(order, lastUse: lastUse, uses: uses, keep: keep, feeds: feeds)
+        let fused = activationFusions(order, lastUse: lastUse, uses: uses, keep: keep, feeds: feeds)
 
         var env = feeds
         for (step, i) in order.enumerated() {
             let node = graph.nodes[i]
             if fused.skipped.contains(step) { continue }
-            let relu = fused.into[step]
-            if relu == nil, try runInPlace(i, step: step, env: &env, lastUse: lastUse, keep: keep, feeds: feeds) { continue }
+            let into = fused.into[step]
+            if into == nil, try runInPlace(i, step: step, env: &env, lastUse: lastUse, keep: keep, feeds: feeds) { continue }
             let args = try arguments(node, env)
             let opset = graph.opset(of: node.domain), constants = constants(node, env)
             let t0 = nodeTimer == nil ? 0 : monotonicSeconds()
-            if let relu, let forwardReLU = definitions[i].forwardReLU {
-                // The Conv computes max(0, .) itself; its result is the Relu's output.
+            if let into {
+                // The op applies the activation itself; its result is the activation node's output.
                 let ctx = OpContext(node: node, inputs: args, threads: threads, opset: opset, constants: constants,
                                     precision: precision)
-                env[graph.nodes[relu].outputs[0]] = try Executor.inNode(node) { try forwardReLU(ctx) }
+                let out = graph.nodes[into.node].outputs[0]
+                if let kernel = definitions[i].extensions[FusedActivation.extensionKey] as? FusedActivationKernel {
+                    env[out] = try Executor.inNode(node) { try kernel.forward(ctx, into.activation) }
+                } else if let forwardReLU = definitions[i].forwardReLU {
+                    env[out] = try Executor.inNode(node) { try forwardReLU(ctx) }
+                }
             } else {
                 let results = try Executor.call(definitions[i], node: node, args: args, threads: threads,
                                                 opset: opset, constants: constants, precision: precision)
@@ -102,19 +107,23 @@ public struct Executor: Sendable {
         node.inputs.map { !$0.isEmpty && env[$0] == nil && graph.initializers[$0] != nil }
     }
 
-    /// Steps whose op has a fused ReLU form and whose only output feeds exactly one node, a Relu,
-    /// at a later step (`into`: step -> that Relu's node index), and the Relu steps they absorb.
-    private func reluFusions(_ order: [Int], lastUse: [String: Int], uses: [String: Int], keep: Set<String>,
-                             feeds: [String: Tensor]) -> (into: [Int: Int], skipped: Set<Int>) {
-        var into: [Int: Int] = [:], skipped = Set<Int>()
-        for (step, i) in order.enumerated() where definitions[i].forwardReLU != nil {
+    /// Steps whose op can apply an activation itself (`FusedActivationKernel` in its extensions, or
+    /// `forwardReLU` for a Relu) and whose only output feeds exactly one node, that activation, at a
+    /// later step (`into`: step -> the activation's node index and kind), and the steps they absorb.
+    /// A fetched or fed value is never fused away, and an activation's constant bounds must not be fed.
+    private func activationFusions(_ order: [Int], lastUse: [String: Int], uses: [String: Int], keep: Set<String>,
+                                   feeds: [String: Tensor]) -> (into: [Int: (node: Int, activation: FusedActivation)], skipped: Set<Int>) {
+        var into: [Int: (node: Int, activation: FusedActivation)] = [:], skipped = Set<Int>()
+        for (step, i) in order.enumerated() {
+            let general = definitions[i].extensions[FusedActivation.extensionKey] is FusedActivationKernel
+            guard general || definitions[i].forwardReLU != nil else { continue }
             let node = graph.nodes[i]
             guard node.outputs.count == 1, let v = node.outputs.first, !v.isEmpty, uses[v] == 1,
                   !keep.contains(v), feeds[v] == nil, let last = lastUse[v], last > step else { continue }
-            let r = order[last], relu = graph.nodes[r]
-            guard relu.opType == "Relu", OpRegistry.canonicalDomain(relu.domain) == "", relu.inputs == [v],
-                  relu.outputs.count == 1, !relu.outputs[0].isEmpty else { continue }
-            into[step] = r
+            let r = order[last], act = graph.nodes[r]
+            guard act.inputs.first == v, !act.inputs.dropFirst().contains(where: { feeds[$0] != nil }),
+                  let kind = FusedActivation.of(act, in: graph), general || kind == .relu else { continue }
+            into[step] = (r, kind)
             skipped.insert(last)
         }
         return (into, skipped)

@@ -63,4 +63,20 @@ void cfcam_wino_block(const cfcam_wino *g, const float *u, const float *xt, long
 void cfcam_max3s2(const float *row, float *out, long n, int simd);
 /// dst[i] = max(dst[i], src[i]) for i < n, NaN if either is NaN (pool.c).
 void cfcam_max_into(float *dst, const float *src, long n, int simd);
+
+/// Activations fused into a kernel's store (`act` arguments below).
+enum { CFCAM_ACT_NONE = 0, CFCAM_ACT_RELU = 1, CFCAM_ACT_CLIP = 2, CFCAM_ACT_HARDSWISH = 3 };
+
+/// Direct depthwise convolution (depthwise.c) of planes p0..<p1 of the output [N][channels][oh][ow]:
+/// output channel m reads input channel m / multiplier, weights w [channels][kh][kw], optional
+/// bias [channels], then `act` (clip: min(max(v, lo), hi); relu and clip keep NaN; hardswish:
+/// v * max(0, min(1, v / 6 + 0.5))). `scratch` holds cfcam_depthwise_scratch(g) floats (one
+/// thread's). `simd` 1 uses AVX-512 where the CPU has it; 0 forces the portable loops.
+long cfcam_depthwise_scratch(const cfcam_window *g);
+void cfcam_depthwise(const cfcam_window *g, const float *x, const float *w, const float *bias, float *y,
+                     long p0, long p1, long channels, long multiplier, float *scratch, int act, float lo, float hi,
+                     int simd);
+/// y[i] = act(y[i]) for i < n (the same activations, in place).
+void cfcam_activate(float *y, long n, int act, float lo, float hi);
+void cfcam_activate_simd(float *y, long n, int act, float lo, float hi, int simd);
 #endif
