@@ -8,6 +8,7 @@
 // The padded copy also has slack after each phase so the last (masked) vector may over-read.
 // The portable loop reads the same copy; AVX-512 runs only where cfcam_sgemm_available() said so.
 #include "include/ckernels.h"
+#include <math.h>
 #include <string.h>
 
 static inline long dw_round16(long n) { return (n + 15) / 16 * 16; }
@@ -61,6 +62,10 @@ static inline float dw_act1(float v, int act, float lo, float hi) {
         t = t < 0.0f ? 0.0f : t;
         return v * t;
     }
+    case CFCAM_ACT_SIGMOID: case CFCAM_ACT_SILU: {
+        float s = v >= 0 ? 1.0f / (1.0f + expf(-v)) : expf(v) / (1.0f + expf(v));
+        return act == CFCAM_ACT_SILU ? v * s : s;
+    }
     default: return v;
     }
 }
@@ -92,6 +97,7 @@ void cfcam_activate(float *y, long n, int act, float lo, float hi) {
 
 #if defined(__x86_64__)
 #include "ck_simd.h"
+#include "ck_exp.h"
 
 CK_AVX512 CK_INLINE __m512 dw_act16(__m512 v, int act, __m512 lo, __m512 hi) {
     switch (act) {
@@ -102,6 +108,8 @@ CK_AVX512 CK_INLINE __m512 dw_act16(__m512 v, int act, __m512 lo, __m512 hi) {
         t = _mm512_max_ps(_mm512_setzero_ps(), _mm512_min_ps(_mm512_set1_ps(1.0f), t));
         return _mm512_mul_ps(v, t);
     }
+    case CFCAM_ACT_SIGMOID: return ck_sigmoid16(v);
+    case CFCAM_ACT_SILU: return _mm512_mul_ps(v, ck_sigmoid16(v));
     default: return v;
     }
 }
@@ -150,6 +158,8 @@ CK_AVX512 static void dw_plane_simd(const cfcam_window *g, const float *pad, con
     case CFCAM_ACT_RELU: dw_plane_avx512(CFCAM_ACT_RELU, g, pad, w, b, y, lo, hi); break;
     case CFCAM_ACT_CLIP: dw_plane_avx512(CFCAM_ACT_CLIP, g, pad, w, b, y, lo, hi); break;
     case CFCAM_ACT_HARDSWISH: dw_plane_avx512(CFCAM_ACT_HARDSWISH, g, pad, w, b, y, lo, hi); break;
+    case CFCAM_ACT_SIGMOID: dw_plane_avx512(CFCAM_ACT_SIGMOID, g, pad, w, b, y, lo, hi); break;
+    case CFCAM_ACT_SILU: dw_plane_avx512(CFCAM_ACT_SILU, g, pad, w, b, y, lo, hi); break;
     default: dw_plane_avx512(CFCAM_ACT_NONE, g, pad, w, b, y, lo, hi); break;
     }
 }

@@ -17,7 +17,7 @@ public struct Executor: Sendable {
     public var precision: ComputePrecision
     /// Called after each node runs with the node and its wall time in seconds (profiling).
     public var nodeTimer: (@Sendable (Node, Double) -> Void)?
-    private let definitions: [OpDefinition]
+    let definitions: [OpDefinition]
 
     public init(graph: Graph, registry: OpRegistry, threads: Int = Executor.defaultThreads,
                 precision: ComputePrecision = .fast) throws {
@@ -51,14 +51,14 @@ public struct Executor: Sendable {
         }
         let keep = Set(targets)
 
-        let fused = activationFusions(order, lastUse: lastUse, uses: uses, keep: keep, feeds: feeds)
+        let fused = planFusions(order, lastUse: &lastUse, uses: uses, keep: keep, feeds: feeds)
 
         var env = feeds
         for (step, i) in order.enumerated() {
-            let node = graph.nodes[i]
+            let node = fused.rewritten[step] ?? graph.nodes[i]
             if fused.skipped.contains(step) { continue }
-            let into = fused.into[step]
-            if into == nil, try runInPlace(i, step: step, env: &env, lastUse: lastUse, keep: keep, feeds: feeds) { continue }
+            let into = fused.activation[step]
+            if into == nil, fused.rewritten[step] == nil, try runInPlace(i, step: step, env: &env, lastUse: lastUse, keep: keep, feeds: feeds) { continue }
             let args = try arguments(node, env)
             let opset = graph.opset(of: node.domain), constants = constants(node, env)
             let t0 = nodeTimer == nil ? 0 : monotonicSeconds()
@@ -105,28 +105,6 @@ public struct Executor: Sendable {
     /// Which of the node's inputs are graph initializers (not overridden by a fed or computed value).
     private func constants(_ node: Node, _ env: [String: Tensor]) -> [Bool] {
         node.inputs.map { !$0.isEmpty && env[$0] == nil && graph.initializers[$0] != nil }
-    }
-
-    /// Steps whose op can apply an activation itself (`FusedActivationKernel` in its extensions, or
-    /// `forwardReLU` for a Relu) and whose only output feeds exactly one node, that activation, at a
-    /// later step (`into`: step -> the activation's node index and kind), and the steps they absorb.
-    /// A fetched or fed value is never fused away, and an activation's constant bounds must not be fed.
-    private func activationFusions(_ order: [Int], lastUse: [String: Int], uses: [String: Int], keep: Set<String>,
-                                   feeds: [String: Tensor]) -> (into: [Int: (node: Int, activation: FusedActivation)], skipped: Set<Int>) {
-        var into: [Int: (node: Int, activation: FusedActivation)] = [:], skipped = Set<Int>()
-        for (step, i) in order.enumerated() {
-            let general = definitions[i].extensions[FusedActivation.extensionKey] is FusedActivationKernel
-            guard general || definitions[i].forwardReLU != nil else { continue }
-            let node = graph.nodes[i]
-            guard node.outputs.count == 1, let v = node.outputs.first, !v.isEmpty, uses[v] == 1,
-                  !keep.contains(v), feeds[v] == nil, let last = lastUse[v], last > step else { continue }
-            let r = order[last], act = graph.nodes[r]
-            guard act.inputs.first == v, !act.inputs.dropFirst().contains(where: { feeds[$0] != nil }),
-                  let kind = FusedActivation.of(act, in: graph), general || kind == .relu else { continue }
-            into[step] = (r, kind)
-            skipped.insert(last)
-        }
-        return (into, skipped)
     }
 
     /// Runs node `i` in place on its first input when its op allows it and that input is an

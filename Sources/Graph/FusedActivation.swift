@@ -11,6 +11,10 @@ public enum FusedActivation: Sendable, Equatable {
     case clip(lo: Float, hi: Float)
     /// x · max(0, min(1, x / 6 + 1/2)): ONNX `HardSwish`.
     case hardSwish
+    /// 1 / (1 + e^-x): ONNX `Sigmoid` (the squeeze-excite gate's last convolution).
+    case sigmoid
+    /// x · sigmoid(x): SiLU / Swish, which exporters write as `Mul(x, Sigmoid(x))`.
+    case silu
 
     /// The key of an op's fused-activation kernel in `OpDefinition.extensions`.
     public static let extensionKey = "graph.fusedActivation"
@@ -23,6 +27,7 @@ public enum FusedActivation: Sendable, Equatable {
         switch node.opType {
         case "Relu" where node.inputs.count == 1: return .relu
         case "HardSwish" where node.inputs.count == 1: return .hardSwish
+        case "Sigmoid" where node.inputs.count == 1: return .sigmoid
         case "Clip" where graph.opset(of: "") >= 11 && node.attributes.isEmpty:
             // The bound's value; nil when it is not a constant scalar (no fusion).
             func bound(_ i: Int, _ absent: Float) -> Float? {

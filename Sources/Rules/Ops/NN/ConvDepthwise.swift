@@ -10,6 +10,8 @@ struct KernelActivation {
         case .relu?: kind = Int32(CFCAM_ACT_RELU)
         case let .clip(lo, hi)?: kind = Int32(CFCAM_ACT_CLIP); self.lo = lo; self.hi = hi
         case .hardSwish?: kind = Int32(CFCAM_ACT_HARDSWISH)
+        case .sigmoid?: kind = Int32(CFCAM_ACT_SIGMOID)
+        case .silu?: kind = Int32(CFCAM_ACT_SILU)
         case nil: break
         }
     }
