@@ -5,6 +5,8 @@
 /// - An op with a fused-activation kernel (`FusedActivationKernel`, or `forwardReLU` for a Relu)
 ///   whose only output feeds exactly one activation node (`FusedActivation.of`) computes that
 ///   node's output itself; the activation does not run.
+/// - A Conv followed by a per-channel `Mul` and/or `Add` by constants folds them into its weights
+///   and bias (`AffineFold`, fast precision only); an activation after them is then fused as well.
 /// - A zero-valued constant `Pad` of the spatial axes whose output feeds only a `Conv` (as its
 ///   data input, explicit pads) is folded into the Conv's own pads: the Conv reads the Pad's
 ///   input and the padded copy is never made.
@@ -14,6 +16,8 @@
 struct FusionPlan {
     /// Step -> the activation node it computes (index) and the activation.
     var activation: [Int: (node: Int, activation: FusedActivation)] = [:]
+    /// Conv step -> the Mul / Add by constants folded into its weights and bias.
+    var affine: [Int: AffineFold] = [:]
     /// Step -> the node to run instead (a Conv that reads a folded Pad's input with wider pads).
     var rewritten: [Int: Node] = [:]
     /// Steps that do not run (absorbed by another step).
@@ -41,6 +45,12 @@ extension Executor {
                 if let src = node.inputs.first { lastUse[src] = max(lastUse[src] ?? last, last) }
             }
         }
+        for step in order.indices {
+            if let (fold, steps) = affineFold(step: step, order, soleUse: soleUse, feeds: feeds) {
+                plan.affine[step] = fold
+                plan.skipped.formUnion(steps)
+            }
+        }
         var consumers: [String: [Int]] = [:]
         for (step, i) in order.enumerated() {
             for v in Set(graph.nodes[i].inputs) where !v.isEmpty { consumers[v, default: []].append(step) }
@@ -49,7 +59,7 @@ extension Executor {
             let general = definitions[i].extensions[FusedActivation.extensionKey] is FusedActivationKernel
             guard general || definitions[i].forwardReLU != nil else { continue }
             let node = graph.nodes[i]
-            guard node.outputs.count == 1, let v = node.outputs.first else { continue }
+            guard node.outputs.count == 1, let v = plan.affine[step]?.output ?? node.outputs.first else { continue }
             if general, let silu = siluPattern(v, after: step, order, consumers: consumers, lastUse: lastUse, uses: uses,
                                                keep: keep, feeds: feeds) {
                 plan.activation[step] = (silu.mul, .silu)

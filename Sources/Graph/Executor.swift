@@ -18,6 +18,8 @@ public struct Executor: Sendable {
     /// Called after each node runs with the node and its wall time in seconds (profiling).
     public var nodeTimer: (@Sendable (Node, Double) -> Void)?
     let definitions: [OpDefinition]
+    /// Conv weights and biases with a following per-channel Mul / Add folded in, per node.
+    let foldCache = AffineFoldCache()
 
     public init(graph: Graph, registry: OpRegistry, threads: Int = Executor.defaultThreads,
                 precision: ComputePrecision = .fast) throws {
@@ -57,18 +59,32 @@ public struct Executor: Sendable {
         for (step, i) in order.enumerated() {
             let node = fused.rewritten[step] ?? graph.nodes[i]
             if fused.skipped.contains(step) { continue }
-            let into = fused.activation[step]
-            if into == nil, fused.rewritten[step] == nil, try runInPlace(i, step: step, env: &env, lastUse: lastUse, keep: keep, feeds: feeds) { continue }
-            let args = try arguments(node, env)
-            let opset = graph.opset(of: node.domain), constants = constants(node, env)
+            let into = fused.activation[step], affine = fused.affine[step]
+            if into == nil, affine == nil, fused.rewritten[step] == nil,
+               try runInPlace(i, step: step, env: &env, lastUse: lastUse, keep: keep, feeds: feeds) { continue }
+            var args = try arguments(node, env)
+            let opset = graph.opset(of: node.domain)
+            var constants = constants(node, env)
             let t0 = nodeTimer == nil ? 0 : monotonicSeconds()
-            if let into {
-                // The op applies the activation itself; its result is the activation node's output.
-                let ctx = OpContext(node: node, inputs: args, threads: threads, opset: opset, constants: constants,
+            if into != nil || affine != nil {
+                // The op applies the folded Mul / Add and the activation itself; its result is the
+                // last absorbed node's output.
+                var runNode = node
+                if let affine {
+                    let folded = try Executor.inNode(node) {
+                        try foldCache.folded(node: i, args: args, affine, scale: affine.scale.flatMap { graph.initializers[$0] },
+                                             shift: affine.shift.flatMap { graph.initializers[$0] })
+                    }
+                    args = [args[0], folded.weight, folded.bias]
+                    constants = [constants.first ?? false, true, true]
+                    runNode.inputs = [node.inputs[0], node.inputs[1], node.inputs.count > 2 && !node.inputs[2].isEmpty
+                                      ? node.inputs[2] : node.inputs[1] + ".folded_bias"]
+                }
+                let ctx = OpContext(node: runNode, inputs: args, threads: threads, opset: opset, constants: constants,
                                     precision: precision)
-                let out = graph.nodes[into.node].outputs[0]
+                let out = into.map { graph.nodes[$0.node].outputs[0] } ?? affine?.output ?? node.outputs[0]
                 if let kernel = definitions[i].extensions[FusedActivation.extensionKey] as? FusedActivationKernel {
-                    env[out] = try Executor.inNode(node) { try kernel.forward(ctx, into.activation) }
+                    env[out] = try Executor.inNode(node) { try kernel.forward(ctx, into?.activation) }
                 } else if let forwardReLU = definitions[i].forwardReLU {
                     env[out] = try Executor.inNode(node) { try forwardReLU(ctx) }
                 }

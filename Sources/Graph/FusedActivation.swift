@@ -43,10 +43,12 @@ public enum FusedActivation: Sendable, Equatable {
     }
 }
 
-/// An op's kernel with a fused activation: `forward(ctx) ` followed by the activation, in one
-/// pass. Registered in `OpDefinition.extensions[FusedActivation.extensionKey]`.
+/// An op's kernel with a fused activation: `forward(ctx)` followed by the activation (none when
+/// nil), in one pass. Registered in `OpDefinition.extensions[FusedActivation.extensionKey]`.
+/// The executor also calls it with folded parameters (`Executor` folds a per-channel Mul / Add
+/// by constants into a Conv's weights and bias).
 public struct FusedActivationKernel: Sendable {
-    public typealias Forward = @Sendable (OpContext, FusedActivation) throws -> Tensor
+    public typealias Forward = @Sendable (OpContext, FusedActivation?) throws -> Tensor
     public let forward: Forward
     public init(_ forward: @escaping Forward) { self.forward = forward }
 }
