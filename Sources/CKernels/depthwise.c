@@ -6,6 +6,7 @@
 // tap kx then reads phase (kx*dw) % sw at index ox + (kx*dw) / sw: for every stride and
 // dilation the inner loop is a plain contiguous load, 16 outputs at a time, and no bounds test.
 // The padded copy also has slack after each phase so the last (masked) vector may over-read.
+// Stride-2 rows are split into their two phases with AVX-512 permutes (32 columns at a time).
 // The portable loop reads the same copy; AVX-512 runs only where cfcam_sgemm_available() said so.
 #include "include/ckernels.h"
 #include <math.h>
@@ -25,8 +26,10 @@ static long dw_rows(const cfcam_window *g) { return (g->oh - 1) * g->sh + (g->kh
 
 long cfcam_depthwise_scratch(const cfcam_window *g) { return dw_rows(g) * g->sw * dw_phase_len(g); }
 
-/// The padded, phase-split copy of one input plane.
-static void dw_pad(const cfcam_window *g, const float *x, float *pad) {
+static int dw_pad_row_s2(const cfcam_window *g, const float *src, float *dst, int simd);
+
+/// The padded, phase-split copy of one input plane (`simd`: stride-2 rows split with AVX-512).
+static void dw_pad(const cfcam_window *g, const float *x, float *pad, int simd) {
     long rows = dw_rows(g), sw = g->sw, len = dw_phase_len(g), stride = sw * len;
     for (long r = 0; r < rows; r++) {
         float *dst = pad + r * stride;
@@ -42,6 +45,7 @@ static void dw_pad(const cfcam_window *g, const float *x, float *pad) {
             if (done < len) memset(dst + done, 0, (size_t)(len - done) * sizeof(float));
             continue;
         }
+        if (sw == 2 && dw_pad_row_s2(g, src, dst, simd)) continue;
         for (long q = 0; q < sw; q++) {
             float *ph = dst + q * len;
             for (long i = 0; i < len; i++) {
@@ -178,6 +182,38 @@ static int dw_simd(int simd, const cfcam_window *g) {
     return simd && g->kh * g->kw <= 64 && cfcam_sgemm_available();
 }
 
+/// One stride-2 padded row: zero both phases, then 32 input columns at a time, split into even
+/// and odd columns by two permutes and stored where their padded column (ix + pw) belongs.
+CK_AVX512 static void dw_pad_row_s2_avx512(const cfcam_window *g, const float *src, float *dst) {
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    long len = dw_phase_len(g);
+    float *ph0 = dst, *ph1 = dst + len;
+    memset(dst, 0, (size_t)(2 * len) * sizeof(float));
+    long end = 2 * len - g->pw;   // input columns past this land beyond the row
+    if (end > g->iw) end = g->iw;
+    for (long ix0 = 0; ix0 < end; ix0 += 32) {
+        long n = end - ix0 < 32 ? end - ix0 : 32;
+        __m512 a0 = _mm512_maskz_loadu_ps(ck_mask16(n), src + ix0);
+        __m512 a1 = _mm512_maskz_loadu_ps(ck_mask16(n - 16), src + ix0 + 16);
+        __m512 ev = _mm512_permutex2var_ps(a0, even, a1), od = _mm512_permutex2var_ps(a0, odd, a1);
+        long ne = (n + 1) / 2, no = n / 2, c0 = ix0 + g->pw;
+        if ((c0 & 1) == 0) {
+            _mm512_mask_storeu_ps(ph0 + c0 / 2, ck_mask16(ne), ev);
+            _mm512_mask_storeu_ps(ph1 + c0 / 2, ck_mask16(no), od);
+        } else {
+            _mm512_mask_storeu_ps(ph1 + (c0 - 1) / 2, ck_mask16(ne), ev);
+            _mm512_mask_storeu_ps(ph0 + (c0 + 1) / 2, ck_mask16(no), od);
+        }
+    }
+}
+
+static int dw_pad_row_s2(const cfcam_window *g, const float *src, float *dst, int simd) {
+    if (!(simd && cfcam_sgemm_available())) return 0;
+    dw_pad_row_s2_avx512(g, src, dst);
+    return 1;
+}
+
 void cfcam_activate_simd(float *y, long n, int act, float lo, float hi, int simd) {
     if (act == CFCAM_ACT_NONE) return;
     if (simd && cfcam_sgemm_available()) activate_avx512(y, n, act, lo, hi);
@@ -185,6 +221,9 @@ void cfcam_activate_simd(float *y, long n, int act, float lo, float hi, int simd
 }
 #else
 static int dw_simd(int simd, const cfcam_window *g) { (void)simd; (void)g; return 0; }
+static int dw_pad_row_s2(const cfcam_window *g, const float *src, float *dst, int simd) {
+    (void)g; (void)src; (void)dst; (void)simd; return 0;
+}
 static void dw_plane_simd(const cfcam_window *g, const float *pad, const float *w, float b, float *y,
                           int act, float lo, float hi) { dw_plane_plain(g, pad, w, b, y, act, lo, hi); }
 void cfcam_activate_simd(float *y, long n, int act, float lo, float hi, int simd) {
@@ -201,7 +240,7 @@ void cfcam_depthwise(const cfcam_window *g, const float *x, const float *w, cons
     for (long p = p0; p < p1; p++) {
         long nb = p / channels, m = p % channels;
         const float *src = x + (nb * in_channels + m / multiplier) * in_plane;
-        dw_pad(g, src, scratch);
+        dw_pad(g, src, scratch, simd);
         float b = bias ? bias[m] : 0.0f;
         if (vec) dw_plane_simd(g, scratch, w + m * taps, b, y + p * out_plane, act, lo, hi);
         else dw_plane_plain(g, scratch, w + m * taps, b, y + p * out_plane, act, lo, hi);
