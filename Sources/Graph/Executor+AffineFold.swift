@@ -4,7 +4,7 @@ import Synchronization
 /// (what exporters leave of a batch normalisation, e.g. Keras through tf2onnx:
 /// Conv -> Mul(scale) -> Add(shift)). Only at `ComputePrecision.fast`: the folded product
 /// (x·(W·s)) + (b·s + t) rounds differently from ((x·W) + b)·s + t.
-struct AffineFold {
+struct AffineFold: Sendable {
     /// Constant inputs: the scale (Mul) and shift (Add), each nil when that node is absent.
     var scale: String?, shift: String?
     /// The last absorbed node's output (what the Conv step now produces).

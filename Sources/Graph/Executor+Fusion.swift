@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The fast forward's fusions, planned per run from the nodes that run and the values kept.
 ///
 /// - An op with a fused-activation kernel whose output feeds only `s = Sigmoid(x)` and `Mul(x, s)`
@@ -13,7 +15,7 @@
 /// A fused-away value is never one that is fetched or fed, so every value a caller asks for (a CAM
 /// layer, an LRP rule's input, an `--output`) keeps its unfused value; the gradient and LRP walks
 /// fetch what they need and so see the unfused graph.
-struct FusionPlan {
+struct FusionPlan: Sendable {
     /// Step -> the activation node it computes (index) and the activation.
     var activation: [Int: (node: Int, activation: FusedActivation)] = [:]
     /// Conv step -> the Mul / Add by constants folded into its weights and bias.
@@ -22,6 +24,22 @@ struct FusionPlan {
     var rewritten: [Int: Node] = [:]
     /// Steps that do not run (absorbed by another step).
     var skipped = Set<Int>()
+}
+
+/// The executor's run plans, by the targets, the fed value names and the precision (the plan
+/// reads names only, never values). Bounded: past 256 plans it starts over.
+final class RunPlanCache: Sendable {
+    struct Key: Hashable, Sendable { var targets: [String]; var feeds: [String]; var precision: ComputePrecision }
+    struct Plan: Sendable { var order: [Int]; var lastUse: [String: Int]; var keep: Set<String>; var fused: FusionPlan }
+    private let plans = Mutex<[Key: Plan]>([:])
+
+    func get(_ key: Key) -> Plan? { plans.withLock { $0[key] } }
+    func put(_ key: Key, _ plan: Plan) {
+        plans.withLock { map in
+            if map.count >= 256 { map.removeAll() }
+            map[key] = plan
+        }
+    }
 }
 
 extension Executor {

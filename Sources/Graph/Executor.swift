@@ -20,6 +20,8 @@ public struct Executor: Sendable {
     let definitions: [OpDefinition]
     /// Conv weights and biases with a following per-channel Mul / Add folded in, per node.
     let foldCache = AffineFoldCache()
+    /// Run plans by (targets, fed names, precision).
+    let planCache = RunPlanCache()
 
     public init(graph: Graph, registry: OpRegistry, threads: Int = Executor.defaultThreads,
                 precision: ComputePrecision = .fast) throws {
@@ -41,19 +43,8 @@ public struct Executor: Sendable {
     /// intermediate values to start from).
     public func run(_ feeds: [String: Tensor], fetch: [String]? = nil) throws -> [String: Tensor] {
         let targets = fetch ?? graph.outputs.map(\.name)
-        let given = Set(feeds.keys)
         try checkFeeds(feeds)
-        let order = graph.nodesNeeded(for: Set(targets), given: given)
-
-        // Last use and number of uses of each value among the nodes that run, so it can be freed
-        // (and a Conv -> activation pair fused).
-        var lastUse: [String: Int] = [:], uses: [String: Int] = [:]
-        for (step, i) in order.enumerated() {
-            for v in graph.nodes[i].inputs where !v.isEmpty { lastUse[v] = step; uses[v, default: 0] += 1 }
-        }
-        let keep = Set(targets)
-
-        let fused = planFusions(order, lastUse: &lastUse, uses: uses, keep: keep, feeds: feeds)
+        let (order, lastUse, keep, fused) = plan(targets: targets, feeds: feeds)
 
         var env = feeds
         for (step, i) in order.enumerated() {
@@ -104,6 +95,26 @@ public struct Executor: Sendable {
             out[t] = v
         }
         return out
+    }
+
+    /// The nodes to run, each value's last use, the values kept and the fusions for `targets` from
+    /// `feeds` (by name): planned once per (targets, fed names, precision) and cached, since a
+    /// method runs the same plan hundreds of times.
+    private func plan(targets: [String], feeds: [String: Tensor])
+        -> (order: [Int], lastUse: [String: Int], keep: Set<String>, fused: FusionPlan) {
+        let key = RunPlanCache.Key(targets: targets, feeds: feeds.keys.sorted(), precision: precision)
+        if let hit = planCache.get(key) { return (hit.order, hit.lastUse, hit.keep, hit.fused) }
+        let order = graph.nodesNeeded(for: Set(targets), given: Set(feeds.keys))
+        // Last use and number of uses of each value among the nodes that run, so it can be freed
+        // (and a Conv -> activation pair fused).
+        var lastUse: [String: Int] = [:], uses: [String: Int] = [:]
+        for (step, i) in order.enumerated() {
+            for v in graph.nodes[i].inputs where !v.isEmpty { lastUse[v] = step; uses[v, default: 0] += 1 }
+        }
+        let keep = Set(targets)
+        let fused = planFusions(order, lastUse: &lastUse, uses: uses, keep: keep, feeds: feeds)
+        planCache.put(key, RunPlanCache.Plan(order: order, lastUse: lastUse, keep: keep, fused: fused))
+        return (order, lastUse, keep, fused)
     }
 
     /// The node's input values (nil for omitted optional inputs), from `env` or the initializers.
