@@ -9,6 +9,8 @@ import Synchronization
 ///   node's output itself; the activation does not run.
 /// - A Conv followed by a per-channel `Mul` and/or `Add` by constants folds them into its weights
 ///   and bias (`AffineFold`, fast precision only); an activation after them is then fused as well.
+/// - PyTorch's exact-GELU chain (Div, Erf, Add, Mul, Mul) runs as one `Gelu` node (fast precision;
+///   `geluPattern`).
 /// - A zero-valued constant `Pad` of the spatial axes whose output feeds only a `Conv` (as its
 ///   data input, explicit pads) is folded into the Conv's own pads: the Conv reads the Pad's
 ///   input and the padded copy is never made.
@@ -22,6 +24,8 @@ struct FusionPlan: Sendable {
     var affine: [Int: AffineFold] = [:]
     /// Step -> the node to run instead (a Conv that reads a folded Pad's input with wider pads).
     var rewritten: [Int: Node] = [:]
+    /// Step -> a node (and its definition) run instead of the step's own (a fused GELU chain).
+    var replaced: [Int: (node: Node, definition: OpDefinition)] = [:]
     /// Steps that do not run (absorbed by another step).
     var skipped = Set<Int>()
 }
@@ -61,6 +65,18 @@ extension Executor {
                 plan.rewritten[last] = folded
                 plan.skipped.insert(step)
                 if let src = node.inputs.first { lastUse[src] = max(lastUse[src] ?? last, last) }
+            }
+        }
+        for step in order.indices where !plan.skipped.contains(step) {
+            if let gelu = geluPattern(step: step, order, soleUse: soleUse, feeds: feeds) {
+                plan.replaced[step] = (gelu.node, gelu.definition)
+                plan.skipped.formUnion(gelu.steps)
+                // x's last use may have been the absorbed Mul: it is now its last remaining use.
+                if let last = lastUse[gelu.x], gelu.steps.contains(last) {
+                    lastUse[gelu.x] = order.indices.filter {
+                        !gelu.steps.contains($0) && graph.nodes[order[$0]].inputs.contains(gelu.x)
+                    }.max() ?? step
+                }
             }
         }
         for step in order.indices {

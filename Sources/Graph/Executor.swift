@@ -48,8 +48,19 @@ public struct Executor: Sendable {
 
         var env = feeds
         for (step, i) in order.enumerated() {
-            let node = fused.rewritten[step] ?? graph.nodes[i]
             if fused.skipped.contains(step) { continue }
+            if let (node, definition) = fused.replaced[step] {
+                let t0 = nodeTimer == nil ? 0 : monotonicSeconds()
+                let results = try Executor.call(definition, node: node, args: try arguments(node, env), threads: threads,
+                                                opset: max(20, graph.opset(of: node.domain)), precision: precision)
+                for (k, o) in node.outputs.enumerated() where !o.isEmpty && k < results.count { env[o] = results[k] }
+                if let nodeTimer { nodeTimer(node, monotonicSeconds() - t0) }
+                for v in node.inputs where !v.isEmpty && lastUse[v] == step && !keep.contains(v) && feeds[v] == nil {
+                    env[v] = nil
+                }
+                continue
+            }
+            let node = fused.rewritten[step] ?? graph.nodes[i]
             let into = fused.activation[step], affine = fused.affine[step]
             if into == nil, affine == nil, fused.rewritten[step] == nil,
                try runInPlace(i, step: step, env: &env, lastUse: lastUse, keep: keep, feeds: feeds) { continue }
