@@ -27,4 +27,14 @@ for g in 0 32; do
   cf=$($bin bench $r18 --method cfcam --param groups=$g --layer /layer4/layer4.1/relu_1/Relu_output_0 --batch-size 32 --threads $threads --runs 1 --warmup 0 | med)
   echo "cfcam resnet18 layer4 groups=$g: ${cf} ms"
 done
+# Issue 13: the real EfficientNet-Lite0 (1280 channels at its last feature map), per image, beside
+# pytorch-grad-cam's Score-CAM on the same architecture in torch (timm tf_efficientnet_lite0, bn2).
+lite=models/efficientnet-lite0/efficientnet_lite0.onnx
+sc=$($bin bench $lite --method scorecam --batch-size 32 --threads $threads --runs 1 --warmup 0 | med)
+torch_sc=$(.venv/bin/python scripts/reference/bench_cam_torch.py --model tf_efficientnet_lite0 --layer bn2 --method scorecam --threads $threads --runs 1 | med)
+echo "scorecam efficientnet_lite0: cfcam ${sc} ms, pytorch-grad-cam ${torch_sc} ms, ratio $(awk -v a=$sc -v b=$torch_sc 'BEGIN{printf "%.2f", a/b}')"
+for g in 0 32; do
+  cf=$($bin bench $lite --method cfcam --param groups=$g --batch-size 32 --threads $threads --runs 1 --warmup 0 | med)
+  echo "cfcam efficientnet_lite0 groups=$g: ${cf} ms"
+done
 echo "threads=$threads"

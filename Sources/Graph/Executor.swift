@@ -17,7 +17,11 @@ public struct Executor: Sendable {
     public var precision: ComputePrecision
     /// Called after each node runs with the node and its wall time in seconds (profiling).
     public var nodeTimer: (@Sendable (Node, Double) -> Void)?
-    private let definitions: [OpDefinition]
+    let definitions: [OpDefinition]
+    /// Conv weights and biases with a following per-channel Mul / Add folded in, per node.
+    let foldCache = AffineFoldCache()
+    /// Run plans by (targets, fed names, precision).
+    let planCache = RunPlanCache()
 
     public init(graph: Graph, registry: OpRegistry, threads: Int = Executor.defaultThreads,
                 precision: ComputePrecision = .fast) throws {
@@ -39,34 +43,53 @@ public struct Executor: Sendable {
     /// intermediate values to start from).
     public func run(_ feeds: [String: Tensor], fetch: [String]? = nil) throws -> [String: Tensor] {
         let targets = fetch ?? graph.outputs.map(\.name)
-        let given = Set(feeds.keys)
         try checkFeeds(feeds)
-        let order = graph.nodesNeeded(for: Set(targets), given: given)
-
-        // Last use and number of uses of each value among the nodes that run, so it can be freed
-        // (and a Conv -> Relu pair fused).
-        var lastUse: [String: Int] = [:], uses: [String: Int] = [:]
-        for (step, i) in order.enumerated() {
-            for v in graph.nodes[i].inputs where !v.isEmpty { lastUse[v] = step; uses[v, default: 0] += 1 }
-        }
-        let keep = Set(targets)
-
-        let fused = reluFusions(order, lastUse: lastUse, uses: uses, keep: keep, feeds: feeds)
+        let (order, lastUse, keep, fused) = plan(targets: targets, feeds: feeds)
 
         var env = feeds
         for (step, i) in order.enumerated() {
-            let node = graph.nodes[i]
             if fused.skipped.contains(step) { continue }
-            let relu = fused.into[step]
-            if relu == nil, try runInPlace(i, step: step, env: &env, lastUse: lastUse, keep: keep, feeds: feeds) { continue }
-            let args = try arguments(node, env)
-            let opset = graph.opset(of: node.domain), constants = constants(node, env)
+            if let (node, definition) = fused.replaced[step] {
+                let t0 = nodeTimer == nil ? 0 : monotonicSeconds()
+                let results = try Executor.call(definition, node: node, args: try arguments(node, env), threads: threads,
+                                                opset: max(20, graph.opset(of: node.domain)), precision: precision)
+                for (k, o) in node.outputs.enumerated() where !o.isEmpty && k < results.count { env[o] = results[k] }
+                if let nodeTimer { nodeTimer(node, monotonicSeconds() - t0) }
+                for v in node.inputs where !v.isEmpty && lastUse[v] == step && !keep.contains(v) && feeds[v] == nil {
+                    env[v] = nil
+                }
+                continue
+            }
+            let node = fused.rewritten[step] ?? graph.nodes[i]
+            let into = fused.activation[step], affine = fused.affine[step]
+            if into == nil, affine == nil, fused.rewritten[step] == nil,
+               try runInPlace(i, step: step, env: &env, lastUse: lastUse, keep: keep, feeds: feeds) { continue }
+            var args = try arguments(node, env)
+            let opset = graph.opset(of: node.domain)
+            var constants = constants(node, env)
             let t0 = nodeTimer == nil ? 0 : monotonicSeconds()
-            if let relu, let forwardReLU = definitions[i].forwardReLU {
-                // The Conv computes max(0, .) itself; its result is the Relu's output.
-                let ctx = OpContext(node: node, inputs: args, threads: threads, opset: opset, constants: constants,
+            if into != nil || affine != nil {
+                // The op applies the folded Mul / Add and the activation itself; its result is the
+                // last absorbed node's output.
+                var runNode = node
+                if let affine {
+                    let folded = try Executor.inNode(node) {
+                        try foldCache.folded(node: i, args: args, affine, scale: affine.scale.flatMap { graph.initializers[$0] },
+                                             shift: affine.shift.flatMap { graph.initializers[$0] })
+                    }
+                    args = [args[0], folded.weight, folded.bias]
+                    constants = [constants.first ?? false, true, true]
+                    runNode.inputs = [node.inputs[0], node.inputs[1], node.inputs.count > 2 && !node.inputs[2].isEmpty
+                                      ? node.inputs[2] : node.inputs[1] + ".folded_bias"]
+                }
+                let ctx = OpContext(node: runNode, inputs: args, threads: threads, opset: opset, constants: constants,
                                     precision: precision)
-                env[graph.nodes[relu].outputs[0]] = try Executor.inNode(node) { try forwardReLU(ctx) }
+                let out = into.map { graph.nodes[$0.node].outputs[0] } ?? affine?.output ?? node.outputs[0]
+                if let kernel = definitions[i].extensions[FusedActivation.extensionKey] as? FusedActivationKernel {
+                    env[out] = try Executor.inNode(node) { try kernel.forward(ctx, into?.activation) }
+                } else if let forwardReLU = definitions[i].forwardReLU {
+                    env[out] = try Executor.inNode(node) { try forwardReLU(ctx) }
+                }
             } else {
                 let results = try Executor.call(definitions[i], node: node, args: args, threads: threads,
                                                 opset: opset, constants: constants, precision: precision)
@@ -85,6 +108,26 @@ public struct Executor: Sendable {
         return out
     }
 
+    /// The nodes to run, each value's last use, the values kept and the fusions for `targets` from
+    /// `feeds` (by name): planned once per (targets, fed names, precision) and cached, since a
+    /// method runs the same plan hundreds of times.
+    private func plan(targets: [String], feeds: [String: Tensor])
+        -> (order: [Int], lastUse: [String: Int], keep: Set<String>, fused: FusionPlan) {
+        let key = RunPlanCache.Key(targets: targets, feeds: feeds.keys.sorted(), precision: precision)
+        if let hit = planCache.get(key) { return (hit.order, hit.lastUse, hit.keep, hit.fused) }
+        let order = graph.nodesNeeded(for: Set(targets), given: Set(feeds.keys))
+        // Last use and number of uses of each value among the nodes that run, so it can be freed
+        // (and a Conv -> activation pair fused).
+        var lastUse: [String: Int] = [:], uses: [String: Int] = [:]
+        for (step, i) in order.enumerated() {
+            for v in graph.nodes[i].inputs where !v.isEmpty { lastUse[v] = step; uses[v, default: 0] += 1 }
+        }
+        let keep = Set(targets)
+        let fused = planFusions(order, lastUse: &lastUse, uses: uses, keep: keep, feeds: feeds)
+        planCache.put(key, RunPlanCache.Plan(order: order, lastUse: lastUse, keep: keep, fused: fused))
+        return (order, lastUse, keep, fused)
+    }
+
     /// The node's input values (nil for omitted optional inputs), from `env` or the initializers.
     private func arguments(_ node: Node, _ env: [String: Tensor]) throws -> [Tensor?] {
         try node.inputs.map { v in
@@ -100,24 +143,6 @@ public struct Executor: Sendable {
     /// Which of the node's inputs are graph initializers (not overridden by a fed or computed value).
     private func constants(_ node: Node, _ env: [String: Tensor]) -> [Bool] {
         node.inputs.map { !$0.isEmpty && env[$0] == nil && graph.initializers[$0] != nil }
-    }
-
-    /// Steps whose op has a fused ReLU form and whose only output feeds exactly one node, a Relu,
-    /// at a later step (`into`: step -> that Relu's node index), and the Relu steps they absorb.
-    private func reluFusions(_ order: [Int], lastUse: [String: Int], uses: [String: Int], keep: Set<String>,
-                             feeds: [String: Tensor]) -> (into: [Int: Int], skipped: Set<Int>) {
-        var into: [Int: Int] = [:], skipped = Set<Int>()
-        for (step, i) in order.enumerated() where definitions[i].forwardReLU != nil {
-            let node = graph.nodes[i]
-            guard node.outputs.count == 1, let v = node.outputs.first, !v.isEmpty, uses[v] == 1,
-                  !keep.contains(v), feeds[v] == nil, let last = lastUse[v], last > step else { continue }
-            let r = order[last], relu = graph.nodes[r]
-            guard relu.opType == "Relu", OpRegistry.canonicalDomain(relu.domain) == "", relu.inputs == [v],
-                  relu.outputs.count == 1, !relu.outputs[0].isEmpty else { continue }
-            into[step] = r
-            skipped.insert(last)
-        }
-        return (into, skipped)
     }
 
     /// Runs node `i` in place on its first input when its op allows it and that input is an

@@ -4,7 +4,7 @@
 
 Builds the same seeded torchvision model as export_models.py, runs the method on one seeded
 224x224 image (top-1 target, pytorch-grad-cam's default) after a warm-up call, and prints
-`median_ms=<x>`. Layers: resnet `layer4`. Score-CAM uses pytorch-grad-cam's default batch size.
+`median_ms=<x>`. Layers: resnet `layer4`; `--model tf_efficientnet_lite0` (timm) `--layer bn2`. Score-CAM uses pytorch-grad-cam's default batch size.
 """
 import argparse
 import importlib.util
@@ -20,6 +20,9 @@ camgen = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(camgen)  # imports pytorch_grad_cam with the unused plotting deps stubbed
 em, pgc, torch = camgen.em, camgen.pgc, camgen.torch
 
+# timm models (seeded random weights: the timing does not depend on them), e.g. the
+# architecture of the real EfficientNet-Lite0 (models/efficientnet-lite0), layer `bn2`.
+TIMM_MODELS = {"tf_efficientnet_lite0"}
 METHODS = {"gradcam": pgc.GradCAM, "scorecam": pgc.ScoreCAM, "ablationcam": pgc.AblationCAM}
 
 
@@ -32,7 +35,12 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    model = em.build_model(args.model)
+    if args.model in TIMM_MODELS:
+        import timm  # after export_models' tvshim import, which torchvision (imported by timm) needs
+        torch.manual_seed(0)
+        model = timm.create_model(args.model, pretrained=False).eval()
+    else:
+        model = em.build_model(args.model)
     layer = dict(model.named_modules())[args.layer]
     x = torch.from_numpy(em.reference_input()[:1].copy())
     times = []

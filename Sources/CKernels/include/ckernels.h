@@ -63,4 +63,34 @@ void cfcam_wino_block(const cfcam_wino *g, const float *u, const float *xt, long
 void cfcam_max3s2(const float *row, float *out, long n, int simd);
 /// dst[i] = max(dst[i], src[i]) for i < n, NaN if either is NaN (pool.c).
 void cfcam_max_into(float *dst, const float *src, long n, int simd);
+
+/// Activations fused into a kernel's store (`act` arguments below).
+enum { CFCAM_ACT_NONE = 0, CFCAM_ACT_RELU = 1, CFCAM_ACT_CLIP = 2, CFCAM_ACT_HARDSWISH = 3, CFCAM_ACT_SIGMOID = 4,
+       CFCAM_ACT_SILU = 5 };
+
+/// Direct depthwise convolution (depthwise.c) of planes p0..<p1 of the output [N][channels][oh][ow]:
+/// output channel m reads input channel m / multiplier, weights w [channels][kh][kw], optional
+/// bias [channels], then `act` (clip: min(max(v, lo), hi); relu and clip keep NaN; hardswish:
+/// v * max(0, min(1, v / 6 + 0.5)); sigmoid: 1 / (1 + e^-v); silu: v * sigmoid(v), see elementwise.c). `scratch` holds cfcam_depthwise_scratch(g) floats (one
+/// thread's). `simd` 1 uses AVX-512 where the CPU has it; 0 forces the portable loops.
+long cfcam_depthwise_scratch(const cfcam_window *g);
+void cfcam_depthwise(const cfcam_window *g, const float *x, const float *w, const float *bias, float *y,
+                     long p0, long p1, long channels, long multiplier, float *scratch, int act, float lo, float hi,
+                     int simd);
+/// y[i] = act(y[i]) for i < n (the same activations, in place).
+void cfcam_activate(float *y, long n, int act, float lo, float hi);
+void cfcam_activate_simd(float *y, long n, int act, float lo, float hi, int simd);
+
+/// y[i] = sigmoid(x[i]) (silu 0) or x[i] * sigmoid(x[i]) (silu 1), for i < n; y may be x (elementwise.c).
+void cfcam_logistic(const float *x, float *y, long n, int silu, int simd);
+/// y[i] = erf(x[i]) (gelu 0) or 0.5 x[i] (1 + erf(x[i] / sqrt 2)) (gelu 1); y may be x. The
+/// AVX-512 erf is within 4.2e-7 of the true value (elementwise.c).
+void cfcam_erf(const float *x, float *y, long n, int gelu, int simd);
+/// Softmax of each of `rows` contiguous rows of n floats (max subtracted first; a row whose
+/// maximum is not finite subtracts 0, as the Swift Softmax does).
+void cfcam_softmax_rows(const float *x, float *y, long rows, long n, int simd);
+/// out[p] = mean of x[p * size ..< (p + 1) * size] for p < planes (0 for empty planes).
+void cfcam_plane_means(const float *x, float *out, long planes, long size, int simd);
+/// y[p * size + i] = x[p * size + i] * s[p] for p < planes, i < size; y may be x.
+void cfcam_scale_planes(const float *x, const float *s, float *y, long planes, long size, int simd);
 #endif

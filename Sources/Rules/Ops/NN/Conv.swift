@@ -9,7 +9,8 @@ import Graph
 enum NNConv {
     static func register(into r: inout OpRegistry) {
         r.register(OpDefinition(opType: "Conv", vjp: { try vjp($0) }, lrp: .linear(weight: 1, bias: 2),
-                                forwardReLU: { try forward($0, relu: true) }) { ctx in
+                                forwardReLU: { try forward($0, activation: .relu) },
+                                extensions: [FusedActivation.extensionKey: FusedActivationKernel { try forward($0, activation: $1) }]) { ctx in
             [try forward(ctx)]
         })
     }
@@ -22,10 +23,11 @@ enum NNConv {
     }
 
     /// `ctx.precision == .reference` takes the OpenBLAS path (no own SGEMM, no Winograd).
-    /// `relu`: the fused Conv -> Relu (`OpDefinition.forwardReLU`), max(0, ·) in the kernels' epilogue.
-    static func forward(_ ctx: OpContext, relu: Bool = false) throws -> Tensor {
+    /// `activation`: the fused Conv -> activation (`FusedActivationKernel`): ReLU in the GEMM /
+    /// Winograd epilogue, any activation in the depthwise kernel's store, else one in-place pass.
+    static func forward(_ ctx: OpContext, activation: FusedActivation? = nil) throws -> Tensor {
         let s = try setup(ctx)
-        let out = NNConvKernels.run(s.problem, x: s.x, w: s.w, bias: s.bias, threads: ctx.threads, relu: relu,
+        let out = NNConvKernels.run(s.problem, x: s.x, w: s.w, bias: s.bias, threads: ctx.threads, activation: activation,
                                     constantWeights: ctx.isConstant(1), fast: ctx.precision == .fast)
         return Tensor(unchecked: s.outShape, floats: out)
     }

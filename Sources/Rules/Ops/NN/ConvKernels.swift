@@ -26,12 +26,42 @@ enum NNConvKernels {
         }
     }
 
-    /// Output [N, M, OH, OW] as a flat array; `relu` clamps it at 0 (NaN stays NaN, like Relu).
+    /// Output [N, M, OH, OW] as a flat array, then `activation` (the fused activation node: NaN
+    /// stays NaN for ReLU and Clip, as in those ops).
+    /// Fast depthwise convolutions run the direct C kernel (`directDepthwise`); the reference
+    /// precision keeps the Swift loop below.
     /// `constantWeights`: `w` is a graph initializer (the same array every run), so Winograd may
     /// transform it once and cache the result; one-off weights (LRP's modified copies) never do.
     /// `fast: false` (`ComputePrecision.reference`) accumulates in float64 (`referenceConv`).
-    static func run(_ p: Problem, x: [Float], w: [Float], bias: [Float]?, threads: Int, relu: Bool = false,
+    static func run(_ p: Problem, x: [Float], w: [Float], bias: [Float]?, threads: Int, activation: FusedActivation? = nil,
                     constantWeights: Bool = false, fast: Bool = true) -> [Float] {
+        let count = p.batch * p.outChannels * p.outPlane
+        let act = KernelActivation(activation)
+        if fast && p.isDepthwise && p.depth > 0 {
+            return [Float](unsafeUninitializedCapacity: count) { ob, initialized in
+                x.withUnsafeBufferPointer { xb in w.withUnsafeBufferPointer { wb in
+                    guard let xp = xb.baseAddress, let wp = wb.baseAddress, let op = ob.baseAddress else { return }
+                    directDepthwise(p, x: xp, w: wp, bias: bias, out: op, threads: threads, activation: act)
+                } }
+                initialized = count
+            }
+        }
+        // The GEMM and Winograd epilogues apply ReLU; other activations take one pass after them.
+        let relu = act.kind == Int32(CFCAM_ACT_RELU)
+        var result = runUnfused(p, x: x, w: w, bias: bias, threads: threads, relu: relu,
+                                constantWeights: constantWeights, fast: fast)
+        if act.kind != Int32(CFCAM_ACT_NONE) && !relu {
+            result.withUnsafeMutableBufferPointer { o in
+                guard let op = o.baseAddress else { return }
+                act.apply(op, count: o.count, threads: threads, simd: fast && FastGEMM.enabled)
+            }
+        }
+        return result
+    }
+
+    /// The convolution with at most a fused ReLU (`relu`).
+    private static func runUnfused(_ p: Problem, x: [Float], w: [Float], bias: [Float]?, threads: Int, relu: Bool,
+                                   constantWeights: Bool, fast: Bool) -> [Float] {
         let count = p.batch * p.outChannels * p.outPlane
         if !fast && p.depth > 0 && !p.isDepthwise {
             return [Float](unsafeUninitializedCapacity: count) { ob, initialized in

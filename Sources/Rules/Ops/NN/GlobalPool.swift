@@ -1,3 +1,4 @@
+import CKernels
 import Graph
 
 /// ONNX `GlobalAveragePool` and `GlobalMaxPool`: X [N, C, spatial...] -> [N, C, 1, ...].
@@ -18,9 +19,17 @@ enum NNGlobalPool {
         }
         let planes = xs[0] * xs[1], size = NNUtil.product(xs, 2..<xs.count)
         var out = [Float](repeating: 0, count: planes)
+        // The fast precision sums 64 lanes at a time in C (a different summation order, within
+        // float rounding); the reference precision keeps the sequential sum.
+        let vector = !isMax && ctx.precision == .fast
+        let simd: Int32 = FastGEMM.enabled ? 1 : 0
         x.withUnsafeBufferPointer { xb in out.withUnsafeMutableBufferPointer { ob in
             guard let xp = xb.baseAddress, let op = ob.baseAddress else { return }
             parallelChunks(planes, threads: ctx.threads, minChunk: max(1, 4096 / max(size, 1))) { range in
+                if vector {
+                    cfcam_plane_means(xp + range.lowerBound * size, op + range.lowerBound, range.count, size, simd)
+                    return
+                }
                 for p in range {
                     let src = xp + p * size
                     if isMax {

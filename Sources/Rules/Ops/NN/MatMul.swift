@@ -28,8 +28,13 @@ enum NNMatMul {
         if ash0.count > 1 { outShape.append(m) }
         if bsh0.count > 1 { outShape.append(n) }
         let count = Tensor.elementCount(batch)
-        var out = [Float](repeating: 0, count: count * m * n)
         let (aOff, bOff) = batchOffsets(batch, aBatch: aBatch, bBatch: bBatch, aMatrix: m * k, bMatrix: k * n)
+        if ctx.precision == .fast && FastGEMM.enabled && k > 0 && m > 0 && n > 0 && count > 0 {
+            return Tensor(unchecked: outShape, floats: fastProduct(a, b, count: count, m: m, n: n, k: k, aOff: aOff, bOff: bOff,
+                                                                    oneB: Tensor.elementCount(bBatch) == 1 && aBatch == batch,
+                                                                    threads: ctx.threads))
+        }
+        var out = [Float](repeating: 0, count: count * m * n)
         a.withUnsafeBufferPointer { ab in b.withUnsafeBufferPointer { bb in out.withUnsafeMutableBufferPointer { ob in
             guard let ap = ab.baseAddress, let bp = bb.baseAddress, let op = ob.baseAddress else { return }
             if Tensor.elementCount(bBatch) == 1 && aBatch == batch {
@@ -52,6 +57,35 @@ enum NNMatMul {
             }
         } } }
         return Tensor(unchecked: outShape, floats: out)
+    }
+
+    /// The fast precision's product on cfcam's AVX-512 GEMM (the convolutions' 8x48 kernel, which reads
+    /// both operands unpacked): when B is one matrix, A's batch is folded into the rows of one GEMM
+    /// (a Linear layer on [N, H, W, C] tokens); otherwise each batch item (attention heads) is one
+    /// task, its rows split further when there are fewer items than threads.
+    static func fastProduct(_ a: [Float], _ b: [Float], count: Int, m: Int, n: Int, k: Int, aOff: [Int], bOff: [Int],
+                            oneB: Bool, threads: Int) -> [Float] {
+        [Float](unsafeUninitializedCapacity: count * m * n) { ob, initialized in
+            a.withUnsafeBufferPointer { ab in b.withUnsafeBufferPointer { bb in
+                guard let ap = ab.baseAddress, let bp = bb.baseAddress, let op = ob.baseAddress else { return }
+                let items = oneB ? 1 : count, rows = oneB ? count * m : m
+                // Row blocks: enough for every thread, at least 32 rows (a multiple of the 8-row tile).
+                let perItem = items >= threads ? 1 : max(1, min((rows + 31) / 32, 2 * threads / max(items, 1)))
+                let block = ((rows + perItem - 1) / perItem + 7) / 8 * 8
+                let tasks = items * perItem
+                parallelChunks(tasks, threads: threads) { range in
+                    for t in range {
+                        let item = t / perItem, r0 = (t % perItem) * block, r1 = min(rows, r0 + block)
+                        guard r0 < r1 else { continue }
+                        let aBase = ap + (oneB ? 0 : aOff[item]) + r0 * k
+                        let bBase = bp + (oneB ? 0 : bOff[item])
+                        FastGEMM.sgemm(m: r1 - r0, n: n, k: k, a: aBase, lda: k, b: bBase, ldb: n,
+                                       c: op + item * m * n + r0 * n, ldc: n)
+                    }
+                }
+            } }
+            initialized = count * m * n
+        }
     }
 
     /// Element offsets of each broadcast batch item's A and B matrices.

@@ -1,3 +1,4 @@
+import CKernels
 import Graph
 #if canImport(Glibc)
 import Glibc
@@ -28,6 +29,19 @@ enum NNSoftmax {
     static func forward(_ ctx: OpContext, log: Bool) throws -> Tensor {
         let (xs, x) = try ctx.nnFloat(0, "input")
         let (outer, len, inner) = try layout(ctx, xs)
+        if !log && inner == 1 && ctx.precision == .fast && len > 0 {
+            // Contiguous rows at the fast precision: the vectorised exponential (Sources/CKernels/elementwise.c).
+            let out = [Float](unsafeUninitializedCapacity: x.count) { o, n in
+                x.withUnsafeBufferPointer { xb in
+                    guard let xp = xb.baseAddress, let op = o.baseAddress else { return }
+                    parallelChunks(outer, threads: ctx.threads, minChunk: max(1, 4096 / len)) { r in
+                        cfcam_softmax_rows(xp + r.lowerBound * len, op + r.lowerBound * len, r.count, len, FastGEMM.enabled ? 1 : 0)
+                    }
+                }
+                n = x.count
+            }
+            return Tensor(unchecked: xs, floats: out)
+        }
         var out = [Float](repeating: 0, count: x.count)
         x.withUnsafeBufferPointer { xb in out.withUnsafeMutableBufferPointer { ob in
             guard let xp = xb.baseAddress, let op = ob.baseAddress else { return }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CKernels
 import Graph
 
 /// Broadcasting arithmetic: Add, Sub, Mul, Div, Mod, Pow, and the variadic Sum, Max, Min.
@@ -22,7 +23,8 @@ enum ArithmeticOps {
             [try numeric(ctx, ctx.input(0), ctx.input(1), float: { $0 - $1 }, int: { $0 &- $1 })]
         })
         r.register(OpDefinition(opType: "Mul", vjp: { try mulGrad($0) }, lrp: .product(signals: [0, 1])) { ctx in
-            [try numeric(ctx, ctx.input(0), ctx.input(1), float: { $0 * $1 }, int: { $0 &* $1 })]
+            if let gated = try planeScaled(ctx.input(0), ctx.input(1), threads: ctx.threads) { return [gated] }
+            return [try numeric(ctx, ctx.input(0), ctx.input(1), float: { $0 * $1 }, int: { $0 &* $1 })]
         })
         r.register(OpDefinition(opType: "Div", vjp: { try divGrad($0) }, lrp: .product(signals: [0])) { ctx in
             let a = try ctx.input(0), b = try ctx.input(1)
@@ -43,6 +45,32 @@ enum ArithmeticOps {
         r.register(OpDefinition(opType: "Min", vjp: { ctx in try foldGrad(ctx) { a, b in a.isNaN || a < b } }, lrp: .gradient) { ctx in
             [try fold(ctx, float: { $0.isNaN || $0 < $1 ? $0 : $1 }, int: { Swift.min($0, $1) })]
         })
+    }
+
+    /// x [N, C, spatial...] times s [N, C, 1, ...] (either order): the squeeze-excite gate, one
+    /// vectorised pass per plane (Sources/CKernels/elementwise.c; the same products as the
+    /// broadcasting loop). Nil for any other pair of shapes.
+    static func planeScaled(_ a: Tensor, _ b: Tensor, threads: Int) throws -> Tensor? {
+        func gate(_ x: Tensor, _ s: Tensor) -> Bool {
+            x.rank >= 3 && s.rank == x.rank && s.shape[0] == x.shape[0] && s.shape[1] == x.shape[1]
+                && s.shape.dropFirst(2).allSatisfy { $0 == 1 } && x.shape.dropFirst(2).contains { $0 > 1 }
+        }
+        guard a.dtype == .float32, b.dtype == .float32 else { return nil }
+        let x: Tensor, s: Tensor
+        if gate(a, b) { (x, s) = (a, b) } else if gate(b, a) { (x, s) = (b, a) } else { return nil }
+        guard s.count > 0, x.count > 0 else { return nil }
+        let xv = try x.floats(), sv = try s.floats(), planes = s.count, size = x.count / planes
+        let out = [Float](unsafeUninitializedCapacity: xv.count) { o, n in
+            xv.withUnsafeBufferPointer { xb in sv.withUnsafeBufferPointer { sb in
+                guard let xp = xb.baseAddress, let sp = sb.baseAddress, let op = o.baseAddress else { return }
+                parallelChunks(planes, threads: threads, minChunk: max(1, 8192 / size)) { r in
+                    cfcam_scale_planes(xp + r.lowerBound * size, sp + r.lowerBound, op + r.lowerBound * size, r.count, size,
+                                       FastGEMM.enabled ? 1 : 0)
+                }
+            } }
+            n = xv.count
+        }
+        return Tensor(unchecked: x.shape, floats: out)
     }
 
     /// `f` / `g` applied with broadcasting to two float32 or two int64 tensors.

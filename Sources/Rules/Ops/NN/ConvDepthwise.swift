@@ -1,0 +1,56 @@
+import CKernels
+import Graph
+
+/// A `FusedActivation` as the C kernels take it (`CFCAM_ACT_*`, clip bounds).
+struct KernelActivation {
+    var kind: Int32 = Int32(CFCAM_ACT_NONE), lo: Float = 0, hi: Float = 0
+
+    init(_ a: FusedActivation?) {
+        switch a {
+        case .relu?: kind = Int32(CFCAM_ACT_RELU)
+        case let .clip(lo, hi)?: kind = Int32(CFCAM_ACT_CLIP); self.lo = lo; self.hi = hi
+        case .hardSwish?: kind = Int32(CFCAM_ACT_HARDSWISH)
+        case .sigmoid?: kind = Int32(CFCAM_ACT_SIGMOID)
+        case .silu?: kind = Int32(CFCAM_ACT_SILU)
+        case nil: break
+        }
+    }
+
+    /// y = act(y) in place over `count` floats, in parallel blocks.
+    func apply(_ y: UnsafeMutablePointer<Float>, count: Int, threads: Int, simd: Bool) {
+        guard kind != Int32(CFCAM_ACT_NONE) else { return }
+        parallelChunks(count, threads: threads, minChunk: 1 << 15) { r in
+            cfcam_activate_simd(y + r.lowerBound, r.count, kind, lo, hi, simd ? 1 : 0)
+        }
+    }
+}
+
+/// The direct depthwise convolution in C (`Sources/CKernels/depthwise.c`): each plane is copied
+/// into a zero-padded scratch block split into stride phases, so every tap is a contiguous
+/// vector load; the bias and the fused activation are applied before the store. Planes (image,
+/// channel) are split across threads, each with its own padded block.
+extension NNConvKernels {
+    static func directDepthwise(_ p: Problem, x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: [Float]?,
+                                out: UnsafeMutablePointer<Float>, threads: Int, activation: KernelActivation) {
+        let g = p.geo
+        var win = cfcam_window(ih: g.input[0], iw: g.input[1], oh: g.output[0], ow: g.output[1],
+                               kh: g.kernel[0], kw: g.kernel[1], sh: g.strides[0], sw: g.strides[1],
+                               ph: g.padsBegin[0], pw: g.padsBegin[1], dh: g.dilations[0], dw: g.dilations[1])
+        let scratch = cfcam_depthwise_scratch(&win)
+        let planes = p.batch * p.outChannels
+        let simd: Int32 = FastGEMM.enabled ? 1 : 0
+        func body(_ r: Range<Int>, _ b: UnsafePointer<Float>?) {
+            ScratchPool.shared.with(scratch) { s in
+                var w2 = win
+                cfcam_depthwise(&w2, x, w, b, out, r.lowerBound, r.upperBound, p.outChannels, p.mg, s,
+                                activation.kind, activation.lo, activation.hi, simd)
+            }
+        }
+        func all(_ b: UnsafePointer<Float>?) {
+            // Enough planes per task to amortise the hand-off; small maps take more.
+            let minChunk = max(1, 4096 / max(1, p.outPlane))
+            parallelChunks(planes, threads: threads, minChunk: minChunk) { r in body(r, b) }
+        }
+        if let bias { bias.withUnsafeBufferPointer { all($0.baseAddress) } } else { all(nil) }
+    }
+}
