@@ -8,11 +8,11 @@ public enum ImageSize: Codable, Equatable, Sendable {
     /// Parses `"256"` or `"224x320"` (height x width); every number must be a positive integer.
     public static func parse(_ s: String) throws -> ImageSize {
         let parts = s.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "x" || $0 == "X" })
-        let numbers = parts.map { Int($0.trimmingSpaces) }
-        guard (1...2).contains(parts.count), numbers.allSatisfy({ ($0 ?? 0) > 0 && $0! <= maxSide }) else {
+        let numbers = parts.compactMap { Int($0.trimmingSpaces) }.filter { $0 > 0 && $0 <= maxSide }
+        guard (1...2).contains(parts.count), numbers.count == parts.count else {
             throw PreprocessError("size '\(s)' is not N or HxW (positive integers up to \(maxSide), e.g. 256 or 224x320)")
         }
-        return numbers.count == 1 ? .shortSide(numbers[0]!) : .exact(height: numbers[0]!, width: numbers[1]!)
+        return numbers.count == 1 ? .shortSide(numbers[0]) : .exact(height: numbers[0], width: numbers[1])
     }
 
     /// The largest side accepted anywhere (keeps sizes and their products far from overflow).
