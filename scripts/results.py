@@ -255,7 +255,12 @@ FOOTER = """
 ## Not measured here
 
 - EfficientNet-Lite0 on 8 photos is a small sample: its intervals are wide, and only grouped CF-CAM
-  (32 groups) runs there (ungrouped CF-CAM and Score-CAM take 15-30 s per photo on this model).
+  (32 groups) runs there: ungrouped CF-CAM and Score-CAM (1281 forwards per photo, about 13 s each
+  on this model, docs/performance.md) would double the command's time.
+- Localisation error is 1 (or nearly) for every method on the synthetic shapes at the last layer:
+  the objects cover about a tenth of the image, and a 7 x 7 map upsampled and cut at 15% of its
+  maximum gives a component far larger than the box (IoU < 0.5). The metric separates methods only
+  at the 14 x 14 layer here; on this data the pointing games are the localisation measures to read.
 - The embedding model of EfficientNet-Lite0 (`fixtures/eval/models/efficientnet_lite0_embed.onnx`)
   has no same-class photo pairs to explain; its similarity explanations are exercised by the tests,
   not scored here.
