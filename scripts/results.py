@@ -17,6 +17,7 @@ import random
 import subprocess
 import sys
 import time
+import zlib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CFCAM = os.path.join(ROOT, ".build", "release", "cfcam")
@@ -68,6 +69,18 @@ def bootstrap(values, seed):
     rng = random.Random(seed)
     means = sorted(sum(values[rng.randrange(n)] for _ in range(n)) / n for _ in range(1000))
     return mean, means[24], means[974]
+
+
+def summarise(all_scores, methods):
+    """Summary rows (mean and bootstrap interval) of score rows gathered from several runs."""
+    rows = []
+    for meth in methods:
+        for m in METRICS:
+            vals = [float(s["value"]) for s in all_scores if s["method"] == meth and s["metric"] == m]
+            if vals:
+                mean, lo, hi = bootstrap(vals, zlib.crc32(f"{meth}/{m}".encode()))
+                rows.append({"method": meth, "metric": m, "mean": mean, "ci_low": lo, "ci_high": hi})
+    return rows
 
 
 def table(rows, methods, metrics=METRICS, seconds=True):
@@ -180,13 +193,7 @@ def main():
                 ["--methods", "fam,gradcam,cfcam", "--reference", os.path.join(SYN, ref["file"]), "--metrics", "all",
                  "--random-baseline"] + SMALL)
             all_scores += scores(f"embed-{c}")
-        rows = []
-        for meth in ["fam", "gradcam", "cfcam", "random"]:
-            for m in METRICS:
-                vals = [float(s["value"]) for s in all_scores if s["method"] == meth and s["metric"] == m]
-                if vals:
-                    mean, lo, hi = bootstrap(vals, hash((meth, m)) & 0xffff)
-                    rows.append({"method": meth, "metric": m, "mean": mean, "ci_low": lo, "ci_high": hi})
+        rows = summarise(all_scores, ["fam", "gradcam", "cfcam", "random"])
         md.append("### Similarity on the FC-less embedding model (shapes_embed)\n")
         md.append("Each one-object image explained by its cosine similarity to the first image of its class "
                   "(6 references, 114 images); boxes are the image's own object.\n")
@@ -219,13 +226,7 @@ def main():
             run(f"lite0embed-{stem}", f"{MODELS}/efficientnet_lite0_embed.onnx", sub,
                 ["--methods", "fam,gradcam,cfcam", "--param", "groups=32", "--reference", mirror, "--metrics", "all", "--random-baseline"])
             all_scores += scores(f"lite0embed-{stem}")
-        rows = []
-        for meth in ["fam", "gradcam", "cfcam", "random"]:
-            for m in METRICS:
-                vals = [float(s["value"]) for s in all_scores if s["method"] == meth and s["metric"] == m]
-                if vals:
-                    mean, lo, hi = bootstrap(vals, hash((meth, m)) & 0xffff)
-                    rows.append({"method": meth, "metric": m, "mean": mean, "ci_low": lo, "ci_high": hi})
+        rows = summarise(all_scores, ["fam", "gradcam", "cfcam", "random"])
         md.append("### Similarity on EfficientNet-Lite0's pooled features (8 photos)\n")
         md.append("Each photo explained by its cosine similarity to its own mirror image; CF-CAM with 32 groups.\n")
         md.append(table(rows, ["fam", "gradcam", "cfcam", "random"], seconds=False) + "\n")
