@@ -48,5 +48,21 @@ CK_AVX512 CK_INLINE __m512 ck_erf16(__m512 a) {
     return _mm512_div_ps(p, q);
 }
 
+/// The activation fused into a kernel's store (CFCAM_ACT_*; clip bounds lo / hi), 16 lanes.
+CK_AVX512 CK_INLINE __m512 ck_act16(__m512 v, int act, __m512 lo, __m512 hi) {
+    switch (act) {
+    case CFCAM_ACT_RELU: return _mm512_max_ps(_mm512_setzero_ps(), v);   // max_ps returns v when v is NaN
+    case CFCAM_ACT_CLIP: return _mm512_min_ps(hi, _mm512_max_ps(lo, v));
+    case CFCAM_ACT_HARDSWISH: {
+        __m512 t = _mm512_add_ps(_mm512_div_ps(v, _mm512_set1_ps(6.0f)), _mm512_set1_ps(0.5f));
+        t = _mm512_max_ps(_mm512_setzero_ps(), _mm512_min_ps(_mm512_set1_ps(1.0f), t));
+        return _mm512_mul_ps(v, t);
+    }
+    case CFCAM_ACT_SIGMOID: return ck_sigmoid16(v);
+    case CFCAM_ACT_SILU: return _mm512_mul_ps(v, ck_sigmoid16(v));
+    default: return v;
+    }
+}
+
 #endif
 #endif

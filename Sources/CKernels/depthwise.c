@@ -103,21 +103,6 @@ void cfcam_activate(float *y, long n, int act, float lo, float hi) {
 #include "ck_simd.h"
 #include "ck_exp.h"
 
-CK_AVX512 CK_INLINE __m512 dw_act16(__m512 v, int act, __m512 lo, __m512 hi) {
-    switch (act) {
-    case CFCAM_ACT_RELU: return _mm512_max_ps(_mm512_setzero_ps(), v);   // max_ps returns v when v is NaN
-    case CFCAM_ACT_CLIP: return _mm512_min_ps(hi, _mm512_max_ps(lo, v));
-    case CFCAM_ACT_HARDSWISH: {
-        __m512 t = _mm512_add_ps(_mm512_div_ps(v, _mm512_set1_ps(6.0f)), _mm512_set1_ps(0.5f));
-        t = _mm512_max_ps(_mm512_setzero_ps(), _mm512_min_ps(_mm512_set1_ps(1.0f), t));
-        return _mm512_mul_ps(v, t);
-    }
-    case CFCAM_ACT_SIGMOID: return ck_sigmoid16(v);
-    case CFCAM_ACT_SILU: return _mm512_mul_ps(v, ck_sigmoid16(v));
-    default: return v;
-    }
-}
-
 /// One plane, `act` a compile-time constant at each call site.
 CK_AVX512 CK_INLINE void dw_plane_avx512(const int act, const cfcam_window *g, const float *pad, const float *w,
                                          float b, float *y, float lo, float hi) {
@@ -142,14 +127,14 @@ CK_AVX512 CK_INLINE void dw_plane_avx512(const int act, const cfcam_window *g, c
                 a0 = _mm512_fmadd_ps(wv, _mm512_loadu_ps(s), a0);
                 a1 = _mm512_fmadd_ps(wv, _mm512_loadu_ps(s + 16), a1);
             }
-            _mm512_storeu_ps(yr + ox, dw_act16(a0, act, vlo, vhi));
-            _mm512_storeu_ps(yr + ox + 16, dw_act16(a1, act, vlo, vhi));
+            _mm512_storeu_ps(yr + ox, ck_act16(a0, act, vlo, vhi));
+            _mm512_storeu_ps(yr + ox + 16, ck_act16(a1, act, vlo, vhi));
         }
         for (; ox < g->ow; ox += 16) {
             __m512 a0 = vb;
             for (long t = 0; t < taps; t++)
                 a0 = _mm512_fmadd_ps(_mm512_set1_ps(w[t]), _mm512_loadu_ps(row + off[t] + ox), a0);
-            a0 = dw_act16(a0, act, vlo, vhi);
+            a0 = ck_act16(a0, act, vlo, vhi);
             if (ox + 16 <= g->ow) _mm512_storeu_ps(yr + ox, a0);
             else _mm512_mask_storeu_ps(yr + ox, ck_mask16(g->ow - ox), a0);
         }
@@ -171,10 +156,10 @@ CK_AVX512 static void dw_plane_simd(const cfcam_window *g, const float *pad, con
 CK_AVX512 static void activate_avx512(float *y, long n, int act, float lo, float hi) {
     __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
     long i = 0;
-    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, dw_act16(_mm512_loadu_ps(y + i), act, vlo, vhi));
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, ck_act16(_mm512_loadu_ps(y + i), act, vlo, vhi));
     if (i < n) {
         __mmask16 m = ck_mask16(n - i);
-        _mm512_mask_storeu_ps(y + i, m, dw_act16(_mm512_maskz_loadu_ps(m, y + i), act, vlo, vhi));
+        _mm512_mask_storeu_ps(y + i, m, ck_act16(_mm512_maskz_loadu_ps(m, y + i), act, vlo, vhi));
     }
 }
 

@@ -29,11 +29,14 @@ extension String: AttributeValue {
     public static var typeName: String { "string" }
 }
 extension Array: AttributeValue where Element: AttributeValue {
+    /// Compares element types instead of casting the array (`as? [Element]` walks the array through
+    /// the runtime's dynamic cast on every read: a measurable share of a small network's forward).
+    @inlinable
     public static func from(_ a: Attribute) -> [Element]? {
         switch a {
-        case .ints(let v): return v as? [Element]
-        case .floats(let v): return v as? [Element]
-        case .strings(let v): return v as? [Element]
+        case .ints(let v): return Element.self == Int.self ? unsafeBitCast(v, to: [Element].self) : nil
+        case .floats(let v): return Element.self == Float.self ? unsafeBitCast(v, to: [Element].self) : nil
+        case .strings(let v): return Element.self == String.self ? unsafeBitCast(v, to: [Element].self) : nil
         default: return nil
         }
     }

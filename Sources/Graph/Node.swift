@@ -22,6 +22,7 @@ public struct Node: Sendable, Equatable {
     public var qualifiedOp: String { domain.isEmpty || domain == "ai.onnx" ? opType : "\(domain)::\(opType)" }
 
     /// Typed attribute read with a default.
+    @inlinable
     public func attr<T: AttributeValue>(_ key: String, default def: T) throws -> T {
         guard let a = attributes[key] else { return def }
         guard let v = T.from(a) else {
@@ -31,6 +32,7 @@ public struct Node: Sendable, Equatable {
         return v
     }
     /// Typed attribute read that is nil when absent.
+    @inlinable
     public func attr<T: AttributeValue>(_ key: String) throws -> T? {
         guard let a = attributes[key] else { return nil }
         guard let v = T.from(a) else {

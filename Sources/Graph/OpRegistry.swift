@@ -121,8 +121,8 @@ public struct BackwardContext: Sendable {
         guard i < inputs.count, let t = inputs[i] else { throw GraphError.kernel("required input #\(i) is missing") }
         return t
     }
-    public func attr<T: AttributeValue>(_ key: String, default def: T) throws -> T { try node.attr(key, default: def) }
-    public func attr<T: AttributeValue>(_ key: String) throws -> T? { try node.attr(key) }
+    @inlinable public func attr<T: AttributeValue>(_ key: String, default def: T) throws -> T { try node.attr(key, default: def) }
+    @inlinable public func attr<T: AttributeValue>(_ key: String) throws -> T? { try node.attr(key) }
     /// The forward context of the same node (to re-run the op, e.g. with modified inputs).
     public func forwardContext(inputs: [Tensor?]? = nil) -> OpContext {
         OpContext(node: node, inputs: inputs ?? self.inputs, threads: threads, opset: opset, precision: precision)
@@ -164,8 +164,8 @@ public struct OpContext: Sendable {
     /// Input `i`, or nil when absent or not given.
     public func optionalInput(_ i: Int) -> Tensor? { i < inputs.count ? inputs[i] : nil }
 
-    public func attr<T: AttributeValue>(_ key: String, default def: T) throws -> T { try node.attr(key, default: def) }
-    public func attr<T: AttributeValue>(_ key: String) throws -> T? { try node.attr(key) }
+    @inlinable public func attr<T: AttributeValue>(_ key: String, default def: T) throws -> T { try node.attr(key, default: def) }
+    @inlinable public func attr<T: AttributeValue>(_ key: String) throws -> T? { try node.attr(key) }
 }
 
 /// The table of op definitions the walkers consult. A value, not a global: tests and plugins build

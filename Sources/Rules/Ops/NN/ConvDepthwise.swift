@@ -36,6 +36,10 @@ extension NNConvKernels {
         var win = cfcam_window(ih: g.input[0], iw: g.input[1], oh: g.output[0], ow: g.output[1],
                                kh: g.kernel[0], kw: g.kernel[1], sh: g.strides[0], sw: g.strides[1],
                                ph: g.padsBegin[0], pw: g.padsBegin[1], dh: g.dilations[0], dw: g.dilations[1])
+        if FastGEMM.enabled && blockedDepthwiseFits(p) {
+            blockedDepthwise(p, win: win, x: x, w: w, bias: bias, out: out, threads: threads, activation: activation)
+            return
+        }
         let scratch = cfcam_depthwise_scratch(&win)
         let planes = p.batch * p.outChannels
         let simd: Int32 = FastGEMM.enabled ? 1 : 0
@@ -50,6 +54,35 @@ extension NNConvKernels {
             // Enough planes per task to amortise the hand-off; small maps take more.
             let minChunk = max(1, 4096 / max(1, p.outPlane))
             parallelChunks(planes, threads: threads, minChunk: minChunk) { r in body(r, b) }
+        }
+        if let bias { bias.withUnsafeBufferPointer { all($0.baseAddress) } } else { all(nil) }
+    }
+
+    /// Small maps (output width below 28: the 3x3 to 14x14 stages of mobile networks) with one
+    /// output channel per input channel run with 16 channels in the vector lanes
+    /// (`cfcam_depthwise_blocked`): measured 1.2x (24x24) to 6x (3x3) faster than the
+    /// plane-at-a-time kernel, which stays faster from 28x28 up.
+    static func blockedDepthwiseFits(_ p: Problem) -> Bool {
+        p.mg == 1 && p.geo.output[1] < 28 && p.geo.kernel[0] * p.geo.kernel[1] <= 64
+    }
+
+    /// Blocks of (image, 16 channels) split across threads, each with its own scratch.
+    static func blockedDepthwise(_ p: Problem, win: cfcam_window, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
+                                 bias: [Float]?, out: UnsafeMutablePointer<Float>, threads: Int,
+                                 activation: KernelActivation) {
+        var win = win
+        let scratch = cfcam_depthwise_blocked_scratch(&win)
+        let blocks = p.batch * ((p.outChannels + 15) / 16)
+        func all(_ b: UnsafePointer<Float>?) {
+            // About 16k multiply-adds per task at least, so tiny layers stay on one thread.
+            let perBlock = 16 * p.outPlane * p.geo.kernel[0] * p.geo.kernel[1]
+            parallelChunks(blocks, threads: threads, minChunk: max(1, (1 << 14) / max(1, perBlock))) { r in
+                ScratchPool.shared.with(scratch) { s in
+                    var w2 = win
+                    cfcam_depthwise_blocked(&w2, x, w, b, out, r.lowerBound, r.upperBound, p.outChannels, s,
+                                            activation.kind, activation.lo, activation.hi)
+                }
+            }
         }
         if let bias { bias.withUnsafeBufferPointer { all($0.baseAddress) } } else { all(nil) }
     }

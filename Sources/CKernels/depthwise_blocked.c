@@ -1,0 +1,139 @@
+// cfcam's depthwise convolution for small maps (late MobileNet / EfficientNet stages: 3x3 to
+// 14x14 outputs), where a plane-at-a-time kernel spends its time copying padded planes and
+// filling 16-lane vectors with a handful of columns.
+//
+// Here the vector lanes are 16 channels instead: a block of 16 channels is transposed into a
+// zero-padded channels-last copy P[row][col][16] (16x16 register transposes), every output position
+// is then one vector accumulated over the taps (each tap weight a 16-channel vector), with the bias
+// and the activation applied in registers, and the block is transposed back into the NCHW output.
+// Multiplier 1 only (output channel c reads input channel c). AVX-512 only: callers check
+// cfcam_sgemm_available() first.
+#include "include/ckernels.h"
+#include <string.h>
+
+static long dwb_rows(const cfcam_window *g) { return (g->oh - 1) * g->sh + (g->kh - 1) * g->dh + 1; }
+static long dwb_cols(const cfcam_window *g) { return (g->ow - 1) * g->sw + (g->kw - 1) * g->dw + 1; }
+
+long cfcam_depthwise_blocked_scratch(const cfcam_window *g) {
+    return (dwb_rows(g) * dwb_cols(g) + g->oh * g->ow + g->kh * g->kw + 1) * 16;
+}
+
+#if defined(__x86_64__)
+#include "ck_simd.h"
+#include "ck_exp.h"
+
+/// r[i] (16 vectors) transposed in place: afterwards lane j of r[i] is what lane i of r[j] was.
+CK_AVX512 CK_INLINE void dwb_transpose16(__m512 r[16]) {
+    __m512 t[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) {
+        r[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+        r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
+        r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    for (int i = 0; i < 4; i++) {
+        t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
+        t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xDD);
+        t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88);
+        t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xDD);
+    }
+    for (int i = 0; i < 4; i++) {
+        r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+        r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xDD);
+        r[i + 4] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0x88);
+        r[i + 12] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0xDD);
+    }
+}
+
+/// One block: channels c0 ..< c0 + nc (nc <= 16) of one image; x and y point at channel c0.
+CK_AVX512 CK_INLINE void dwb_block(const int act, const cfcam_window *g, const float *x, const float *w,
+                                   const float *bias, float *y, long nc, float *scratch, float lo, float hi) {
+    long rows = dwb_rows(g), cols = dwb_cols(g), in_plane = g->ih * g->iw, out_plane = g->oh * g->ow;
+    long taps = g->kh * g->kw;   // at most 64 (cfcam_depthwise_blocked_fits)
+    float *pad = scratch, *out = pad + rows * cols * 16, *wt = out + out_plane * 16;
+    // Tap weights as channel vectors (lanes past nc are 0), then the bias.
+    for (long t = 0; t < taps; t++)
+        for (long c = 0; c < 16; c++) wt[t * 16 + c] = c < nc ? w[c * taps + t] : 0.0f;
+    for (long c = 0; c < 16; c++) wt[taps * 16 + c] = c < nc && bias ? bias[c] : 0.0f;
+    memset(pad, 0, (size_t)(rows * cols * 16) * sizeof(float));
+    // The input plane is contiguous: 16 positions of 16 channels at a time, transposed, each
+    // position's vector stored where its padded (row, col) is; positions outside the window skip.
+    long iy = 0, ix = 0;   // position p0 + j as (row, column), stepped without divisions
+    for (long p0 = 0; p0 < in_plane; p0 += 16) {
+        long np = in_plane - p0 < 16 ? in_plane - p0 : 16;
+        __mmask16 mk = ck_mask16(np);
+        __m512 r[16];
+        for (long c = 0; c < 16; c++)
+            r[c] = c < nc ? _mm512_maskz_loadu_ps(mk, x + c * in_plane + p0) : _mm512_setzero_ps();
+        dwb_transpose16(r);
+        for (long j = 0; j < np; j++) {
+            long pr = iy + g->ph, pc = ix + g->pw;
+            if (pr < rows && pc < cols) _mm512_storeu_ps(pad + (pr * cols + pc) * 16, r[j]);
+            if (++ix == g->iw) { ix = 0; iy++; }
+        }
+    }
+    __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi), vb = _mm512_loadu_ps(wt + taps * 16);
+    long off[64];
+    for (long ky = 0; ky < g->kh; ky++)
+        for (long kx = 0; kx < g->kw; kx++) off[ky * g->kw + kx] = (ky * g->dh * cols + kx * g->dw) * 16;
+    // Eight output positions at a time (flat order, across rows; eight independent accumulators).
+    // A last group of fewer repeats its last position and stores only the real ones.
+    long oy = 0, ox = 0;
+    for (long p0 = 0; p0 < out_plane; p0 += 8) {
+        long np = out_plane - p0 < 8 ? out_plane - p0 : 8;
+        const float *src[8];
+        for (long j = 0; j < 8; j++) {
+            src[j] = pad + (oy * g->sh * cols + ox * g->sw) * 16;
+            if (j + 1 < np && ++ox == g->ow) { ox = 0; oy++; }
+        }
+        if (++ox == g->ow) { ox = 0; oy++; }
+        __m512 a[8];
+        for (int j = 0; j < 8; j++) a[j] = vb;
+        for (long t = 0; t < taps; t++) {
+            __m512 wv = _mm512_loadu_ps(wt + t * 16);
+            for (int j = 0; j < 8; j++) a[j] = _mm512_fmadd_ps(wv, _mm512_loadu_ps(src[j] + off[t]), a[j]);
+        }
+        for (long j = 0; j < np; j++) _mm512_storeu_ps(out + (p0 + j) * 16, ck_act16(a[j], act, vlo, vhi));
+    }
+    // Back to NCHW: 16 positions at a time, transposed into 16 channel rows.
+    for (long p0 = 0; p0 < out_plane; p0 += 16) {
+        long np = out_plane - p0 < 16 ? out_plane - p0 : 16;
+        __mmask16 mk = ck_mask16(np);
+        __m512 r[16];
+        for (long j = 0; j < 16; j++) r[j] = j < np ? _mm512_loadu_ps(out + (p0 + j) * 16) : _mm512_setzero_ps();
+        dwb_transpose16(r);
+        for (long c = 0; c < nc; c++) _mm512_mask_storeu_ps(y + c * out_plane + p0, mk, r[c]);
+    }
+}
+
+CK_AVX512 void cfcam_depthwise_blocked(const cfcam_window *g, const float *x, const float *w, const float *bias,
+                                       float *y, long b0, long b1, long channels, float *scratch, int act, float lo,
+                                       float hi) {
+    long blocks = (channels + 15) / 16, in_plane = g->ih * g->iw, out_plane = g->oh * g->ow;
+    long taps = g->kh * g->kw;
+    for (long b = b0; b < b1; b++) {
+        long nb = b / blocks, c0 = (b % blocks) * 16, nc = channels - c0 < 16 ? channels - c0 : 16;
+        const float *xb = x + (nb * channels + c0) * in_plane, *wb = w + c0 * taps, *bb = bias ? bias + c0 : 0;
+        float *yb = y + (nb * channels + c0) * out_plane;
+        switch (act) {
+        case CFCAM_ACT_RELU: dwb_block(CFCAM_ACT_RELU, g, xb, wb, bb, yb, nc, scratch, lo, hi); break;
+        case CFCAM_ACT_CLIP: dwb_block(CFCAM_ACT_CLIP, g, xb, wb, bb, yb, nc, scratch, lo, hi); break;
+        case CFCAM_ACT_HARDSWISH: dwb_block(CFCAM_ACT_HARDSWISH, g, xb, wb, bb, yb, nc, scratch, lo, hi); break;
+        case CFCAM_ACT_SIGMOID: dwb_block(CFCAM_ACT_SIGMOID, g, xb, wb, bb, yb, nc, scratch, lo, hi); break;
+        case CFCAM_ACT_SILU: dwb_block(CFCAM_ACT_SILU, g, xb, wb, bb, yb, nc, scratch, lo, hi); break;
+        default: dwb_block(CFCAM_ACT_NONE, g, xb, wb, bb, yb, nc, scratch, lo, hi); break;
+        }
+    }
+}
+#else
+void cfcam_depthwise_blocked(const cfcam_window *g, const float *x, const float *w, const float *bias,
+                             float *y, long b0, long b1, long channels, float *scratch, int act, float lo, float hi) {
+    // Not reached: callers check cfcam_sgemm_available() first.
+    (void)g; (void)x; (void)w; (void)bias; (void)y; (void)b0; (void)b1; (void)channels; (void)scratch;
+    (void)act; (void)lo; (void)hi;
+}
+#endif

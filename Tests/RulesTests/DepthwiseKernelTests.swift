@@ -1,0 +1,90 @@
+import CKernels
+@testable import Rules
+import XCTest
+
+/// The channel-blocked depthwise kernel (`cfcam_depthwise_blocked`, small maps) against the
+/// portable plane-at-a-time loop (`cfcam_depthwise` with simd 0): channel counts around the
+/// 16-lane blocks, batches, 1x1 to 7x7 kernels, strides 1 to 3, dilation, asymmetric padding
+/// (leading pads and output sizes chosen independently), every fused activation, with and
+/// without bias, and the first / last block of a range.
+final class DepthwiseKernelTests: XCTestCase {
+    func testBlockedKernelMatchesPlaneLoop() throws {
+        guard FastGEMM.available else { throw XCTSkip("this CPU has no AVX-512; the blocked kernel never runs") }
+        var rng = KernelRNG(seed: 11)
+        var checked = 0
+        for trial in 0..<160 {
+            let channels = [1, 5, 15, 16, 17, 31, 33, 37][trial % 8], batch = 1 + trial % 3
+            let kh = [1, 3, 5, 7][trial % 4], kw = [3, 1, 5, 3, 7][trial % 5]
+            let sh = 1 + trial % 3, sw = 1 + (trial / 3) % 2, dh = 1 + (trial / 7) % 2, dw = 1 + (trial / 5) % 2
+            let ih = 1 + rng.below(14), iw = 1 + rng.below(30)
+            let ph = rng.below(kh), pw = rng.below(kw)
+            // Output sizes from the leading pads and a trailing pad of 0 ..< kernel.
+            let oh = (ih + ph + rng.below(kh) - ((kh - 1) * dh + 1)) / sh + 1
+            let ow = (iw + pw + rng.below(kw) - ((kw - 1) * dw + 1)) / sw + 1
+            guard oh > 0, ow > 0, ow < 28 else { continue }
+            var win = cfcam_window(ih: ih, iw: iw, oh: oh, ow: ow, kh: kh, kw: kw, sh: sh, sw: sw, ph: ph, pw: pw,
+                                   dh: dh, dw: dw)
+            let x = (0..<(batch * channels * ih * iw)).map { _ in rng.normal() * 3 }
+            let w = (0..<(channels * kh * kw)).map { _ in rng.normal() }
+            let bias: [Float]? = trial % 4 == 3 ? nil : (0..<channels).map { _ in rng.normal() }
+            let act = Int32(trial % 6)   // CFCAM_ACT_NONE ... CFCAM_ACT_SILU
+            let lo: Float = trial % 12 == 2 ? -1 : 0, hi: Float = 6
+            let count = batch * channels * oh * ow
+            var want = [Float](repeating: 0, count: count), got = [Float](repeating: .nan, count: count)
+            var planeScratch = [Float](repeating: 0, count: cfcam_depthwise_scratch(&win))
+            var blockScratch = [Float](repeating: .nan, count: cfcam_depthwise_blocked_scratch(&win))
+            let blocks = batch * ((channels + 15) / 16), split = blocks / 2
+            withOptional(bias) { b in
+                cfcam_depthwise(&win, x, w, b, &want, 0, batch * channels, channels, 1, &planeScratch, act, lo, hi, 0)
+                // Two calls (blocks 0 ..< split, split ..< all) as two threads would make them.
+                cfcam_depthwise_blocked(&win, x, w, b, &got, 0, split, channels, &blockScratch, act, lo, hi)
+                cfcam_depthwise_blocked(&win, x, w, b, &got, split, blocks, channels, &blockScratch, act, lo, hi)
+            }
+            let what = "C \(channels) N \(batch) in \(ih)x\(iw) out \(oh)x\(ow) k \(kh)x\(kw) s \(sh),\(sw) d \(dh),\(dw) "
+                + "pads \(ph),\(pw) act \(act) bias \(bias != nil)"
+            for i in 0..<count {
+                XCTAssertEqual(got[i], want[i], accuracy: 2e-5 * max(1, abs(want[i])), "\(what) at \(i)")
+            }
+            checked += count
+        }
+        XCTAssertGreaterThan(checked, 20_000)
+    }
+
+    func testKernelChoice() {
+        func problem(channels: Int, multiplier: Int = 1, out: Int, kernel: Int = 3) -> NNConvKernels.Problem {
+            let geo = NNWindow(input: [out, out], kernel: [kernel, kernel], strides: [1, 1], dilations: [1, 1],
+                               padsBegin: [kernel / 2, kernel / 2], padsEnd: [kernel / 2, kernel / 2], output: [out, out])
+            return NNConvKernels.Problem(batch: 1, inChannels: channels, outChannels: channels * multiplier,
+                                         group: channels, geo: geo)
+        }
+        XCTAssertTrue(NNConvKernels.blockedDepthwiseFits(problem(channels: 96, out: 3)))
+        XCTAssertTrue(NNConvKernels.blockedDepthwiseFits(problem(channels: 40, out: 27)))
+        XCTAssertFalse(NNConvKernels.blockedDepthwiseFits(problem(channels: 40, out: 28)), "28 wide: the plane kernel")
+        XCTAssertFalse(NNConvKernels.blockedDepthwiseFits(problem(channels: 8, multiplier: 2, out: 7)),
+                       "a channel multiplier: the plane kernel")
+        XCTAssertFalse(NNConvKernels.blockedDepthwiseFits(problem(channels: 8, out: 7, kernel: 9)), "81 taps")
+    }
+}
+
+private func withOptional(_ values: [Float]?, _ body: (UnsafePointer<Float>?) -> Void) {
+    guard let values else { body(nil); return }
+    values.withUnsafeBufferPointer { body($0.baseAddress) }
+}
+
+struct KernelRNG {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
+    mutating func uniform() -> Float { Float(next() >> 40) / Float(1 << 24) }
+    mutating func normal() -> Float {
+        let u1 = max(uniform(), 1e-7), u2 = uniform()
+        return (-2 * logf(u1)).squareRoot() * cosf(2 * .pi * u2)
+    }
+}
