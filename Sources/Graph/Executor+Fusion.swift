@@ -30,22 +30,6 @@ struct FusionPlan: Sendable {
     var skipped = Set<Int>()
 }
 
-/// The executor's run plans, by the targets, the fed value names and the precision (the plan
-/// reads names only, never values). Bounded: past 256 plans it starts over.
-final class RunPlanCache: Sendable {
-    struct Key: Hashable, Sendable { var targets: [String]; var feeds: [String]; var precision: ComputePrecision }
-    struct Plan: Sendable { var order: [Int]; var lastUse: [String: Int]; var keep: Set<String>; var fused: FusionPlan }
-    private let plans = Mutex<[Key: Plan]>([:])
-
-    func get(_ key: Key) -> Plan? { plans.withLock { $0[key] } }
-    func put(_ key: Key, _ plan: Plan) {
-        plans.withLock { map in
-            if map.count >= 256 { map.removeAll() }
-            map[key] = plan
-        }
-    }
-}
-
 extension Executor {
     /// Plans the fusions of `order` (see `FusionPlan`); extends `lastUse` of a folded Pad's input
     /// to the Conv that now reads it.

@@ -44,132 +44,96 @@ public struct Executor: Sendable {
     public func run(_ feeds: [String: Tensor], fetch: [String]? = nil) throws -> [String: Tensor] {
         let targets = fetch ?? graph.outputs.map(\.name)
         try checkFeeds(feeds)
-        let (order, lastUse, keep, fused) = plan(targets: targets, feeds: feeds)
-
-        var env = feeds
-        for (step, i) in order.enumerated() {
-            if fused.skipped.contains(step) { continue }
-            if let (node, definition) = fused.replaced[step] {
-                let t0 = nodeTimer == nil ? 0 : monotonicSeconds()
-                let results = try Executor.call(definition, node: node, args: try arguments(node, env), threads: threads,
-                                                opset: max(20, graph.opset(of: node.domain)), precision: precision)
-                for (k, o) in node.outputs.enumerated() where !o.isEmpty && k < results.count { env[o] = results[k] }
-                if let nodeTimer { nodeTimer(node, monotonicSeconds() - t0) }
-                for v in node.inputs where !v.isEmpty && lastUse[v] == step && !keep.contains(v) && feeds[v] == nil {
-                    env[v] = nil
-                }
-                continue
-            }
-            let node = fused.rewritten[step] ?? graph.nodes[i]
-            let into = fused.activation[step], affine = fused.affine[step]
-            if into == nil, affine == nil, fused.rewritten[step] == nil,
-               try runInPlace(i, step: step, env: &env, lastUse: lastUse, keep: keep, feeds: feeds) { continue }
-            var args = try arguments(node, env)
-            let opset = graph.opset(of: node.domain)
-            var constants = constants(node, env)
+        let plan = compiledPlan(targets: targets, feeds: feeds)
+        var env = [Tensor?](repeating: nil, count: plan.slots.count)
+        for (name, t) in feeds { if let s = plan.slots[name] { env[s] = t } }
+        for step in plan.steps {
             let t0 = nodeTimer == nil ? 0 : monotonicSeconds()
-            if into != nil || affine != nil {
-                // The op applies the folded Mul / Add and the activation itself; its result is the
-                // last absorbed node's output.
-                var runNode = node
-                if let affine {
-                    let folded = try Executor.inNode(node) {
-                        try foldCache.folded(node: i, args: args, affine, scale: affine.scale.flatMap { graph.initializers[$0] },
-                                             shift: affine.shift.flatMap { graph.initializers[$0] })
-                    }
-                    args = [args[0], folded.weight, folded.bias]
-                    constants = [constants.first ?? false, true, true]
-                    runNode.inputs = [node.inputs[0], node.inputs[1], node.inputs.count > 2 && !node.inputs[2].isEmpty
-                                      ? node.inputs[2] : node.inputs[1] + ".folded_bias"]
-                }
-                let ctx = OpContext(node: runNode, inputs: args, threads: threads, opset: opset, constants: constants,
-                                    precision: precision)
-                let out = into.map { graph.nodes[$0.node].outputs[0] } ?? affine?.output ?? node.outputs[0]
-                if let kernel = definitions[i].extensions[FusedActivation.extensionKey] as? FusedActivationKernel {
-                    env[out] = try Executor.inNode(node) { try kernel.forward(ctx, into?.activation) }
-                } else if let forwardReLU = definitions[i].forwardReLU {
-                    env[out] = try Executor.inNode(node) { try forwardReLU(ctx) }
-                }
-            } else {
-                let results = try Executor.call(definitions[i], node: node, args: args, threads: threads,
-                                                opset: opset, constants: constants, precision: precision)
-                for (k, o) in node.outputs.enumerated() where !o.isEmpty && k < results.count { env[o] = results[k] }
-            }
-            if let nodeTimer { nodeTimer(node, monotonicSeconds() - t0) }
-            for v in node.inputs where !v.isEmpty && lastUse[v] == step && !keep.contains(v) && feeds[v] == nil {
-                env[v] = nil
-            }
+            try execute(step, &env)
+            if let nodeTimer { nodeTimer(step.node, monotonicSeconds() - t0) }
+            for s in step.frees { env[s] = nil }
         }
         var out: [String: Tensor] = [:]
         for t in targets {
-            guard let v = env[t] ?? graph.initializers[t] else { throw GraphError.missingValue(t) }
+            guard let v = plan.slots[t].flatMap({ env[$0] }) ?? graph.initializers[t] else { throw GraphError.missingValue(t) }
             out[t] = v
         }
         return out
     }
 
-    /// The nodes to run, each value's last use, the values kept and the fusions for `targets` from
-    /// `feeds` (by name): planned once per (targets, fed names, precision) and cached, since a
-    /// method runs the same plan hundreds of times.
-    private func plan(targets: [String], feeds: [String: Tensor])
-        -> (order: [Int], lastUse: [String: Int], keep: Set<String>, fused: FusionPlan) {
-        let key = RunPlanCache.Key(targets: targets, feeds: feeds.keys.sorted(), precision: precision)
-        if let hit = planCache.get(key) { return (hit.order, hit.lastUse, hit.keep, hit.fused) }
-        let order = graph.nodesNeeded(for: Set(targets), given: Set(feeds.keys))
-        // Last use and number of uses of each value among the nodes that run, so it can be freed
-        // (and a Conv -> activation pair fused).
-        var lastUse: [String: Int] = [:], uses: [String: Int] = [:]
-        for (step, i) in order.enumerated() {
-            for v in graph.nodes[i].inputs where !v.isEmpty { lastUse[v] = step; uses[v, default: 0] += 1 }
+    /// Runs one compiled step, writing its outputs into `env`.
+    private func execute(_ step: CompiledPlan.Step, _ env: inout [Tensor?]) throws {
+        if step.inPlace, try runInPlace(step, &env) { return }
+        var args = try arguments(step, env)
+        var constants = step.inputs.indices.map { k in
+            step.inputs[k] >= 0 && env[step.inputs[k]] == nil && step.initializers[k] != nil
         }
-        let keep = Set(targets)
-        let fused = planFusions(order, lastUse: &lastUse, uses: uses, keep: keep, feeds: feeds)
-        planCache.put(key, RunPlanCache.Plan(order: order, lastUse: lastUse, keep: keep, fused: fused))
-        return (order, lastUse, keep, fused)
+        let node = step.node
+        switch step.kind {
+        case .plain:
+            store(try Executor.call(definitions[step.index], node: node, args: args, threads: threads, opset: step.opset,
+                                    constants: constants, precision: precision), step, &env)
+        case .replaced(let definition):
+            store(try Executor.call(definition, node: node, args: args, threads: threads, opset: step.opset,
+                                    precision: precision), step, &env)
+        case let .fused(activation, affine, scale, shift, runNode):
+            // The op applies the folded Mul / Add and the activation itself; its result is the
+            // last absorbed node's output.
+            if let affine {
+                let folded = try Executor.inNode(node) {
+                    try foldCache.folded(node: step.index, args: args, affine, scale: scale, shift: shift)
+                }
+                args = [args[0], folded.weight, folded.bias]
+                constants = [constants.first ?? false, true, true]
+            }
+            let ctx = OpContext(node: runNode, inputs: args, threads: threads, opset: step.opset, constants: constants,
+                                precision: precision)
+            let definition = definitions[step.index]
+            if let kernel = definition.extensions[FusedActivation.extensionKey] as? FusedActivationKernel {
+                env[step.outputs[0]] = try Executor.inNode(node) { try kernel.forward(ctx, activation) }
+            } else if let forwardReLU = definition.forwardReLU {
+                env[step.outputs[0]] = try Executor.inNode(node) { try forwardReLU(ctx) }
+            }
+        }
     }
 
-    /// The node's input values (nil for omitted optional inputs), from `env` or the initializers.
-    private func arguments(_ node: Node, _ env: [String: Tensor]) throws -> [Tensor?] {
-        try node.inputs.map { v in
-            if v.isEmpty { return nil }
-            guard let t = env[v] ?? graph.initializers[v] else {
+    private func store(_ results: [Tensor], _ step: CompiledPlan.Step, _ env: inout [Tensor?]) {
+        for (k, s) in step.outputs.enumerated() where s >= 0 && k < results.count { env[s] = results[k] }
+    }
+
+    /// The step's input values (nil for omitted optional inputs): the slot's value, else the
+    /// graph initializer of that name.
+    private func arguments(_ step: CompiledPlan.Step, _ env: [Tensor?]) throws -> [Tensor?] {
+        try step.inputs.indices.map { k in
+            let s = step.inputs[k]
+            if s < 0 { return nil }
+            guard let t = env[s] ?? step.initializers[k] else {
+                let v = step.node.inputs[k]
                 if graph.inputs.contains(where: { $0.name == v }) { throw GraphError.missingInput(v) }
-                throw GraphError.inNode(node: node.name, op: node.qualifiedOp, underlying: .missingValue(v))
+                throw GraphError.inNode(node: step.node.name, op: step.node.qualifiedOp, underlying: .missingValue(v))
             }
             return t
         }
     }
 
-    /// Which of the node's inputs are graph initializers (not overridden by a fed or computed value).
-    private func constants(_ node: Node, _ env: [String: Tensor]) -> [Bool] {
-        node.inputs.map { !$0.isEmpty && env[$0] == nil && graph.initializers[$0] != nil }
-    }
-
-    /// Runs node `i` in place on its first input when its op allows it and that input is an
-    /// intermediate value at its last use (not fetched, fed or a weight). Returns false otherwise.
-    private func runInPlace(_ i: Int, step: Int, env: inout [String: Tensor], lastUse: [String: Int],
-                            keep: Set<String>, feeds: [String: Tensor]) throws -> Bool {
-        let node = graph.nodes[i]
-        guard let inPlace = definitions[i].inPlace, let v = node.inputs.first, !v.isEmpty,
-              node.outputs.count == 1, !node.outputs[0].isEmpty,
-              lastUse[v] == step, !keep.contains(v), feeds[v] == nil, graph.initializers[v] == nil,
-              !node.inputs.dropFirst().contains(v), var t = env[v] else { return false }
-        let others: [Tensor?] = [nil] + node.inputs.dropFirst().map { $0.isEmpty ? nil : (env[$0] ?? graph.initializers[$0]) }
-        env[v] = nil
-        let t0 = nodeTimer == nil ? 0 : monotonicSeconds()
-        let ctx = OpContext(node: node, inputs: others, threads: threads, opset: graph.opset(of: node.domain),
-                            precision: precision)
+    /// Runs the step in place on its first input (planned as eligible: an intermediate value at its
+    /// last use). Returns false when the op declines or the value is absent.
+    private func runInPlace(_ step: CompiledPlan.Step, _ env: inout [Tensor?]) throws -> Bool {
+        let node = step.node, slot = step.inputs[0]
+        guard let inPlace = definitions[step.index].inPlace, var t = env[slot] else { return false }
+        var others: [Tensor?] = [nil]
+        for k in step.inputs.indices.dropFirst() {
+            others.append(step.inputs[k] < 0 ? nil : env[step.inputs[k]] ?? step.initializers[k])
+        }
+        env[slot] = nil
+        let ctx = OpContext(node: node, inputs: others, threads: threads, opset: step.opset, precision: precision)
         let done: Bool
         do { done = try inPlace(&t, ctx) } catch let e as GraphError {
             if case .inNode = e { throw e }
             throw GraphError.inNode(node: node.name, op: node.qualifiedOp, underlying: e)
         }
-        if !done { env[v] = t; return false }
-        env[node.outputs[0]] = t
-        if let nodeTimer { nodeTimer(node, monotonicSeconds() - t0) }
-        for u in node.inputs.dropFirst() where !u.isEmpty && lastUse[u] == step && !keep.contains(u) && feeds[u] == nil {
-            env[u] = nil
-        }
+        if !done { env[slot] = t; return false }
+        env[step.outputs[0]] = t
         return true
     }
 
@@ -183,7 +147,7 @@ public struct Executor: Sendable {
     }
 
     /// Runs `body`, wrapping any failure with the node's name and op.
-    private static func inNode<R>(_ node: Node, _ body: () throws -> R) throws -> R {
+    static func inNode<R>(_ node: Node, _ body: () throws -> R) throws -> R {
         do {
             return try body()
         } catch let e as GraphError {
