@@ -59,7 +59,16 @@ CK_AVX512 CK_INLINE void dwb_block(const int act, const cfcam_window *g, const f
     for (long t = 0; t < taps; t++)
         for (long c = 0; c < 16; c++) wt[t * 16 + c] = c < nc ? w[c * taps + t] : 0.0f;
     for (long c = 0; c < 16; c++) wt[taps * 16 + c] = c < nc && bias ? bias[c] : 0.0f;
-    memset(pad, 0, (size_t)(rows * cols * 16) * sizeof(float));
+    // Zero only what the input does not cover: the rows above and below it, and the columns left
+    // and right of it in the rows between.
+    long top = g->ph < rows ? g->ph : rows, bottom = g->ph + g->ih < rows ? g->ph + g->ih : rows;
+    long left = g->pw < cols ? g->pw : cols, right = g->pw + g->iw < cols ? g->pw + g->iw : cols;
+    memset(pad, 0, (size_t)(top * cols * 16) * sizeof(float));
+    memset(pad + bottom * cols * 16, 0, (size_t)((rows - bottom) * cols * 16) * sizeof(float));
+    for (long r = top; r < bottom; r++) {
+        memset(pad + r * cols * 16, 0, (size_t)(left * 16) * sizeof(float));
+        memset(pad + (r * cols + right) * 16, 0, (size_t)((cols - right) * 16) * sizeof(float));
+    }
     // The input plane is contiguous: 16 positions of 16 channels at a time, transposed, each
     // position's vector stored where its padded (row, col) is; positions outside the window skip.
     long iy = 0, ix = 0;   // position p0 + j as (row, column), stepped without divisions
