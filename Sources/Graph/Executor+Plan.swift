@@ -15,24 +15,32 @@ struct CompiledPlan: Sendable {
         case fused(activation: FusedActivation?, affine: AffineFold?, scale: Tensor?, shift: Tensor?, runNode: Node)
     }
 
-    struct Step: Sendable {
+    /// A class so the run loop takes one reference per step instead of copying its fields.
+    final class Step: Sendable {
         /// Index of the graph node (and of its definition).
-        var index: Int
-        var node: Node
-        var kind: Kind
+        let index: Int
+        let node: Node
+        let kind: Kind
         /// Slot of each input (-1: optional input not given) and the graph initializer of that name
         /// (used while the slot is empty, as the run by names did).
-        var inputs: [Int]
-        var initializers: [Tensor?]
+        let inputs: [Int]
+        let initializers: [Tensor?]
         /// Slot of each output (-1: unnamed); a fused step writes only `outputs[0]`, the last
         /// absorbed node's output.
-        var outputs: [Int]
+        let outputs: [Int]
         /// Slots whose last use this step is (not fetched, not fed).
-        var frees: [Int]
+        let frees: [Int]
         /// The op may overwrite input 0: an intermediate value at its last use, not fetched, fed or
         /// a weight, and not also one of the other inputs.
-        var inPlace: Bool
-        var opset: Int
+        let inPlace: Bool
+        let opset: Int
+
+        init(index: Int, node: Node, kind: Kind, inputs: [Int], initializers: [Tensor?], outputs: [Int], frees: [Int],
+             inPlace: Bool, opset: Int) {
+            self.index = index; self.node = node; self.kind = kind; self.inputs = inputs
+            self.initializers = initializers; self.outputs = outputs; self.frees = frees; self.inPlace = inPlace
+            self.opset = opset
+        }
     }
 
     var steps: [Step] = []
