@@ -58,12 +58,15 @@ extension NNConvKernels {
         if let bias { bias.withUnsafeBufferPointer { all($0.baseAddress) } } else { all(nil) }
     }
 
+    /// `CFCAM_DEPTHWISE_BLOCKED=0` keeps every depthwise layer on the plane kernel (A/B benchmarks).
+    nonisolated(unsafe) static var blockedDepthwiseEnabled = getenvString("CFCAM_DEPTHWISE_BLOCKED") != "0"
+
     /// Small maps (output width below 28: the 3x3 to 14x14 stages of mobile networks) with one
     /// output channel per input channel run with 16 channels in the vector lanes
     /// (`cfcam_depthwise_blocked`): measured 1.2x (24x24) to 6x (3x3) faster than the
     /// plane-at-a-time kernel, which stays faster from 28x28 up.
     static func blockedDepthwiseFits(_ p: Problem) -> Bool {
-        p.mg == 1 && p.geo.output[1] < 28 && p.geo.kernel[0] * p.geo.kernel[1] <= 64
+        blockedDepthwiseEnabled && p.mg == 1 && p.geo.output[1] < 28 && p.geo.kernel[0] * p.geo.kernel[1] <= 64
     }
 
     /// Blocks of (image, 16 channels) split across threads, each with its own scratch.
