@@ -1,3 +1,4 @@
+import CKernels
 import Graph
 
 /// ONNX `BatchNormalization` (inference form), `InstanceNormalization` and `LayerNormalization`
@@ -83,10 +84,26 @@ enum NNNormalization {
     }
 
     /// Normalise over axes [axis, rank), then Scale and optional B (broadcast to those axes).
+    /// At the fast precision (AVX-512) one C pass per row (`cfcam_layernorm_rows`: float
+    /// statistics in 16 lanes); otherwise the double-accumulating loop below.
     static func layerNorm(_ ctx: OpContext) throws -> Tensor {
         let p = try LayerSetup(ctx)
         var b = [Float](repeating: 0, count: p.size)
         if let (bs, bv) = try ctx.nnOptionalFloat(2, "B") { b = try broadcastTo(bs, bv, p.inner, what: "B") }
+        if ctx.precision == .fast && FastGEMM.enabled && p.size > 0 {
+            let out = [Float](unsafeUninitializedCapacity: p.x.count) { ob, initialized in
+                p.x.withUnsafeBufferPointer { xb in p.s.withUnsafeBufferPointer { sb in b.withUnsafeBufferPointer { bb in
+                    guard let xp = xb.baseAddress, let op = ob.baseAddress, let sp = sb.baseAddress,
+                          let bp = bb.baseAddress else { return }
+                    parallelChunks(p.rows, threads: ctx.threads, minChunk: max(1, 8192 / p.size)) { r in
+                        cfcam_layernorm_rows(xp + r.lowerBound * p.size, op + r.lowerBound * p.size, r.count, p.size,
+                                             sp, bp, p.eps, 1)
+                    }
+                } } }
+                initialized = p.x.count
+            }
+            return Tensor(unchecked: p.xs, floats: out)
+        }
         let out = p.s.withUnsafeBufferPointer { sb in b.withUnsafeBufferPointer { bb in
             normalizeRows(p.x, rows: p.rows, size: p.size, eps: p.eps, threads: ctx.threads) { _, i in (sb[i], bb[i]) }
         } }
