@@ -69,9 +69,9 @@ extension NNConvKernels {
 
     /// C[rows × width] (ldc) = W[rows × depth] · B (+ bias), B built `sliceDepth` im2col rows at a
     /// time by `fill(col, k-range)` into a reused scratch block of row stride `width`: the first
-    /// slice writes C (with the bias), later slices accumulate; the last one applies `relu`.
+    /// slice writes C (with the bias), later slices accumulate; the last one applies `activation`.
     static func multiplySlices(depth: Int, rows: Int, width: Int, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                               c: UnsafeMutablePointer<Float>, ldc: Int, relu: Bool,
+                               c: UnsafeMutablePointer<Float>, ldc: Int, activation: KernelActivation,
                                fill: (UnsafeMutablePointer<Float>, Range<Int>) -> Void) {
         let slice = sliceDepth(width: width)
         ScratchPool.shared.with(min(depth, slice) * width) { col in
@@ -80,16 +80,17 @@ extension NNConvKernels {
                 let k1 = min(depth, k0 + slice)
                 fill(col, k0..<k1)
                 FastGEMM.sgemm(m: rows, n: width, k: k1 - k0, a: w + k0, lda: depth, b: col, ldb: width,
-                               c: c, ldc: ldc, bias: k0 == 0 ? bias : nil, accumulate: k0 > 0, relu: relu && k1 == depth)
+                               c: c, ldc: ldc, bias: k0 == 0 ? bias : nil, accumulate: k0 > 0,
+                               activation: k1 == depth ? activation : .init(nil))
                 k0 = k1
             }
         }
     }
 
-    /// Output [N, M, OH, OW] (clamped at 0 when `relu`); requires `FastGEMM.available` and a
-    /// non-empty GEMM depth.
+    /// Output [N, M, OH, OW], then `activation` (in the GEMM's store); requires `FastGEMM.available`
+    /// and a non-empty GEMM depth.
     static func fastConv(_ p: Problem, x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                         out: UnsafeMutablePointer<Float>, threads: Int, relu: Bool = false) {
+                         out: UnsafeMutablePointer<Float>, threads: Int, activation: KernelActivation = .init(nil)) {
         let tasks = fastTasks(p, threads: threads)
         let n = p.outPlane, depth = p.depth
         let run: (Int) -> Void = { t in
@@ -102,12 +103,13 @@ extension NNConvKernels {
             let bg = bias.map { $0 + g * p.mg + r0 }
             let rows = task.rows.count, width = task.cols.count
             if task.images > 1 {
-                batchedTask(p, x: xg, w: wg, bias: bg, out: og, images: task.images, relu: relu)
+                batchedTask(p, x: xg, w: wg, bias: bg, out: og, images: task.images, activation: activation)
             } else if p.isPointwise {
                 FastGEMM.sgemm(m: rows, n: width, k: depth, a: wg, lda: depth, b: xg + task.cols.lowerBound, ldb: n,
-                               c: og, ldc: n, bias: bg, relu: relu)
+                               c: og, ldc: n, bias: bg, activation: activation)
             } else {
-                multiplySlices(depth: depth, rows: rows, width: width, w: wg, bias: bg, c: og, ldc: n, relu: relu) { col, ks in
+                multiplySlices(depth: depth, rows: rows, width: width, w: wg, bias: bg, c: og, ldc: n,
+                               activation: activation) { col, ks in
                     im2col(p, x: xg, col: col, cols: task.cols, rows: ks, firstRow: ks.lowerBound)
                 }
             }
@@ -118,10 +120,11 @@ extension NNConvKernels {
 
     /// `images` consecutive images (group 1, whole maps) as one GEMM over their side-by-side columns.
     static func batchedTask(_ p: Problem, x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                            out: UnsafeMutablePointer<Float>, images: Int, relu: Bool) {
+                            out: UnsafeMutablePointer<Float>, images: Int, activation: KernelActivation) {
         let n = p.outPlane, m = p.mg, width = images * n
         ScratchPool.shared.with(m * width) { c in
-            multiplySlices(depth: p.depth, rows: m, width: width, w: w, bias: bias, c: c, ldc: width, relu: relu) { col, ks in
+            multiplySlices(depth: p.depth, rows: m, width: width, w: w, bias: bias, c: c, ldc: width,
+                           activation: activation) { col, ks in
                 for i in 0..<images {
                     im2col(p, x: x + i * p.inChannels * p.inPlane, col: col + i * n, cols: 0..<n, rows: ks,
                            firstRow: ks.lowerBound, rowStride: width)
