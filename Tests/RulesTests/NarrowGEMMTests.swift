@@ -6,7 +6,8 @@ import XCTest
 /// The transposed narrow kernel (`Sources/CKernels/sgemm_narrow.c`, C = W X for n <= 9 columns)
 /// against a double-precision loop: every column count 1..9, channel counts around the 16-lane
 /// blocks and the 48-channel tile (1, 15, 16, 17, 47, 48, 50, 100), a depth of 1 and a deep one,
-/// with and without bias, every epilogue activation; a padded W^T row stride and output stride.
+/// with and without bias, every epilogue activation, a padded output stride; the weights packed in
+/// 48-channel panels by `cfcam_sgemm_narrow_pack`.
 final class NarrowGEMMTests: XCTestCase {
     func testAgainstDoublePrecisionLoop() throws {
         guard FastGEMM.available else {
@@ -24,10 +25,10 @@ final class NarrowGEMMTests: XCTestCase {
                 for k in [1, 70] {
                     for (index, activation) in activations.enumerated() {
                         let useBias = (n + m + index) % 2 == 0
-                        let ldwt = m + 3, ldc = n + 1
+                        let ldc = n + 1
                         let w = (0..<(m * k)).map { _ in uniform() }   // W [m x k]
-                        var wt = [Float](repeating: 0, count: k * ldwt)
-                        for i in 0..<m { for p in 0..<k { wt[p * ldwt + i] = w[i * k + p] } }
+                        var wt = [Float](repeating: .nan, count: cfcam_sgemm_narrow_packed_size(m, k))
+                        cfcam_sgemm_narrow_pack(w, m, k, &wt)
                         let x = (0..<(k * n)).map { _ in uniform() }
                         let bias = (0..<m).map { _ in uniform() }
                         let c0 = (0..<(m * ldc)).map { _ in uniform() }
@@ -37,7 +38,7 @@ final class NarrowGEMMTests: XCTestCase {
                         let done = wt.withUnsafeBufferPointer { wp in x.withUnsafeBufferPointer { xp in
                             bias.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
                                 scratch.withUnsafeMutableBufferPointer { sp in
-                                    cfcam_sgemm_narrow(m, n, k, wp.baseAddress, ldwt, xp.baseAddress, n, cp.baseAddress, ldc,
+                                    cfcam_sgemm_narrow(m, n, k, wp.baseAddress, xp.baseAddress, n, cp.baseAddress, ldc,
                                                        useBias ? bp.baseAddress : nil, act.kind, act.lo, act.hi, sp.baseAddress)
                                 }
                             } }
@@ -72,7 +73,7 @@ final class NarrowGEMMTests: XCTestCase {
         let w = [Float](repeating: 1, count: 40), x = [Float](repeating: 1, count: 40)
         var scratch = [Float](repeating: 0, count: 40)
         for (n, k) in [(0, 2), (10, 2), (3, 0)] {
-            let done = cfcam_sgemm_narrow(2, n, k, w, 2, x, max(n, 1), &c, max(n, 1), nil, 0, 0, 0, &scratch)
+            let done = cfcam_sgemm_narrow(2, n, k, w, x, max(n, 1), &c, max(n, 1), nil, 0, 0, 0, &scratch)
             XCTAssertEqual(done, 0, "n \(n) k \(k)")
         }
         XCTAssertEqual(c, [Float](repeating: 7, count: 40))

@@ -77,13 +77,18 @@ void cfcam_sgemm_act(long m, long n, long k, const float *a, long lda, const flo
 
 /// Narrow products (sgemm_narrow.c): C[m x n] = W[m x k] X[k x n] (+ bias[row] when not NULL), then
 /// `act` as in cfcam_sgemm_act, for 1 <= n <= CFCAM_NARROW_MAX, computed as C^T = X^T W^T with the
-/// output channels in the vector lanes. `wt` = W^T [k x m] (row stride ldwt >= m); `scratch` holds
+/// output channels in the vector lanes. `wp`: W packed by cfcam_sgemm_narrow_pack (a caller doing
+/// rows i0..<i0+m of a packed W passes wp + i0 * k with i0 a multiple of 48); `scratch` holds
 /// cfcam_sgemm_narrow_scratch(n, k) floats. Returns 0 (and writes nothing) when it cannot run:
 /// n or k out of range, or no AVX-512.
 enum { CFCAM_NARROW_MAX = 9 };
 long cfcam_sgemm_narrow_scratch(long n, long k);
-int cfcam_sgemm_narrow(long m, long n, long k, const float *wt, long ldwt, const float *x, long ldx, float *c,
-                       long ldc, const float *bias, int act, float lo, float hi, float *scratch);
+int cfcam_sgemm_narrow(long m, long n, long k, const float *wp, const float *x, long ldx, float *c, long ldc,
+                       const float *bias, int act, float lo, float hi, float *scratch);
+/// W [m x k] (row-major) -> wp: panels of 48 rows (the last zero-padded), each k x 48 floats with
+/// wp[i0 * k + p * 48 + c] = W[i0 + c][p]; cfcam_sgemm_narrow_packed_size(m, k) floats.
+long cfcam_sgemm_narrow_packed_size(long m, long k);
+void cfcam_sgemm_narrow_pack(const float *w, long m, long k, float *wp);
 /// dst[j * ldd + i] = src[i * lds + j] for i < rows, j < cols.
 void cfcam_transpose(const float *src, long rows, long cols, long lds, float *dst, long ldd);
 

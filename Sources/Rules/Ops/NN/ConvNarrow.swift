@@ -6,8 +6,9 @@ import Synchronization
 /// the last stage of small mobile networks), on cfcam's transposed narrow kernel
 /// (`Sources/CKernels/sgemm_narrow.c`): output channels in the vector lanes instead of positions,
 /// so 9 positions no longer fill 9 of 16 lanes (MobileNetV2's (1280, 9, 112) product: 41 -> 26 µs,
-/// docs/performance.md). It reads W^T, transposed once per constant weight array and cached
-/// (`TransposedWeights`), so only a graph's own weights take this path, like Winograd's.
+/// docs/performance.md). It reads W^T in panels of 48 channels (`cfcam_sgemm_narrow_pack`), packed
+/// once per constant weight array and cached (`NarrowWeights`), so only a graph's own weights
+/// take this path, like Winograd's.
 /// Batches of such maps keep the regular path: their images share one GEMM, side by side.
 extension NNConvKernels {
     static func narrowFits(_ p: Problem) -> Bool {
@@ -16,54 +17,54 @@ extension NNConvKernels {
     }
 
     /// Output [1, M, OH, OW] into `out`, then `activation`; requires `narrowFits(p)`. Large
-    /// products split their output channels (multiples of 16) across threads; small ones run on
-    /// the calling thread.
+    /// products split their output channels (whole 48-channel panels) across threads; small ones
+    /// run on the calling thread.
     static func narrowConv(_ p: Problem, x: UnsafePointer<Float>, w: [Float], bias: UnsafePointer<Float>?,
                            out: UnsafeMutablePointer<Float>, threads: Int, activation: KernelActivation) {
         let m = p.outChannels, n = p.outPlane, depth = p.depth
-        let wt = TransposedWeights.shared.transposed(w, rows: m, cols: depth)
-        let blocks = threads > 1 && m * n * depth >= 1 << 17 ? min(threads, max(1, m / 16)) : 1
-        wt.withUnsafeBufferPointer { wb in
-            guard let wp = wb.baseAddress else { return }
+        let packed = NarrowWeights.shared.packed(w, rows: m, cols: depth)
+        let blocks = threads > 1 && m * n * depth >= 1 << 17 ? min(threads, max(1, m / 48)) : 1
+        packed.withUnsafeBufferPointer { pb in w.withUnsafeBufferPointer { wb in
+            guard let pp = pb.baseAddress, let wp = wb.baseAddress else { return }
             let run: (Int) -> Void = { b in
-                let r = blockRange(b, of: blocks, total: m, align: 16)
+                let r = blockRange(b, of: blocks, total: m, align: 48)
                 guard !r.isEmpty else { return }
-                ScratchPool.shared.with(cfcam_sgemm_narrow_scratch(n, depth)) { scratch in
-                    let done = cfcam_sgemm_narrow(r.count, n, depth, wp + r.lowerBound, m, x, n, out + r.lowerBound * n, n,
-                                                  bias.map { $0 + r.lowerBound }, activation.kind, activation.lo,
-                                                  activation.hi, scratch)
-                    if done == 0 {   // not reached (narrowFits checked the shape and the CPU); stay correct
-                        cfcam_transpose(wp + r.lowerBound, depth, r.count, m, scratch, depth)
-                        FastGEMM.sgemm(m: r.count, n: n, k: depth, a: UnsafePointer(scratch), lda: depth, b: x, ldb: n,
-                                       c: out + r.lowerBound * n, ldc: n, bias: bias.map { $0 + r.lowerBound },
-                                       activation: activation)
-                    }
+                let done = ScratchPool.shared.with(cfcam_sgemm_narrow_scratch(n, depth)) { scratch in
+                    cfcam_sgemm_narrow(r.count, n, depth, pp + r.lowerBound * depth, x, n, out + r.lowerBound * n, n,
+                                       bias.map { $0 + r.lowerBound }, activation.kind, activation.lo, activation.hi,
+                                       scratch)
+                }
+                if done == 0 {   // not reached (narrowFits checked the shape and the CPU); stay correct
+                    FastGEMM.sgemm(m: r.count, n: n, k: depth, a: wp + r.lowerBound * depth, lda: depth, b: x, ldb: n,
+                                   c: out + r.lowerBound * n, ldc: n, bias: bias.map { $0 + r.lowerBound },
+                                   activation: activation)
                 }
             }
             if blocks == 1 { run(0); return }
             parallelChunks(blocks, threads: threads) { r in for b in r { run(b) } }
-        }
+        } }
     }
 }
 
-/// W^T of constant weight arrays, cached like `WinogradWeights` (the entry keeps its source alive,
-/// so its address identifies it; bounded at `limit` floats, past which it starts over).
-final class TransposedWeights: Sendable {
-    static let shared = TransposedWeights()
+/// Constant weight arrays packed for the narrow kernel, cached like `WinogradWeights` (the entry
+/// keeps its source alive, so its address identifies it; bounded at `limit` floats, past which it
+/// starts over).
+final class NarrowWeights: Sendable {
+    static let shared = NarrowWeights()
     static let limit = 1 << 25   // floats (128 MiB; MobileNetV2's 3x3-map 1x1 weights: ~1 MiB)
 
     private struct Key: Hashable { var address: UInt, count: Int, rows: Int }
     private struct Entry { var source: [Float]; var t: [Float] }
     private let entries = Mutex<(map: [Key: Entry], floats: Int)>(([:], 0))
 
-    /// w [rows x cols] -> w^T [cols x rows].
-    func transposed(_ w: [Float], rows: Int, cols: Int) -> [Float] {
+    /// w [rows x cols] -> its panels (`cfcam_sgemm_narrow_pack`).
+    func packed(_ w: [Float], rows: Int, cols: Int) -> [Float] {
         let address = w.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
         let key = Key(address: address, count: w.count, rows: rows)
         if let hit = entries.withLock({ $0.map[key] }) { return hit.t }
-        let size = rows * cols
+        let size = cfcam_sgemm_narrow_packed_size(rows, cols)
         let t = [Float](unsafeUninitializedCapacity: size) { buf, count in
-            w.withUnsafeBufferPointer { cfcam_transpose($0.baseAddress, rows, cols, cols, buf.baseAddress, rows) }
+            w.withUnsafeBufferPointer { cfcam_sgemm_narrow_pack($0.baseAddress, rows, cols, buf.baseAddress) }
             count = size
         }
         entries.withLock { state in
