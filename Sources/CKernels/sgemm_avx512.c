@@ -19,6 +19,10 @@
 
 enum { MR = 8, NR = 48, KC = 128, MC = 256, NARROW = 256 };
 
+// Every loop over the tile's rows and vectors is unrolled completely (with CK_TILE_FN below, so
+// that the accumulators are registers).
+#define CK_UNROLL _Pragma("clang loop unroll(full)")
+
 int cfcam_sgemm_available(void) {
     static int cached = -1;
     if (cached < 0) {
@@ -49,38 +53,49 @@ CK_AVX512 CK_INLINE void tile(const int R, const int nv, long kc, const float *a
                               const float *b, long ldb, float *c, long ldc, int nr,
                               int accumulate, const float *bias, const epilogue *ep, const float *next) {
     const float *ar[MR];
+    CK_UNROLL
     for (int r = 0; r < R; r++) ar[r] = a + (long)(r < mr ? r : mr - 1) * lda;
     __m512 acc[MR][3];
+    CK_UNROLL
     for (int r = 0; r < R; r++)
+        CK_UNROLL
         for (int v = 0; v < nv; v++) acc[r][v] = _mm512_setzero_ps();
     __mmask16 mk[3];
+    CK_UNROLL
     for (int v = 0; v < nv; v++) mk[v] = ck_mask16(nr - 16 * v);
     for (long k = 0; k < kc; k++) {
         // Weights are read once per forward pass and stream from memory: fetch the next tile's
         // rows one cache line per row every 16 steps (the hardware prefetchers do not follow
         // eight strided streams well).
         if (next && (k & 15) == 0)
+            CK_UNROLL
             for (int r = 0; r < R; r++) _mm_prefetch((const char *)(next + r * lda + k), _MM_HINT_T0);
         __m512 bv[3];
         const float *bk = b + k * ldb;
+        CK_UNROLL
         for (int v = 0; v < nv; v++) bv[v] = _mm512_maskz_loadu_ps(mk[v], bk + 16 * v);
+        CK_UNROLL
         for (int r = 0; r < R; r++) {
             __m512 av = _mm512_set1_ps(ar[r][k]);
+            CK_UNROLL
             for (int v = 0; v < nv; v++) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
         }
     }
     int clip = ep ? ep->clip : 0;
     __m512 lo = _mm512_set1_ps(clip ? ep->lo : 0.0f), hi = _mm512_set1_ps(clip ? ep->hi : 0.0f);
+    CK_UNROLL
     for (int r = 0; r < R; r++) {
         if (r >= mr) break;
         float *cr = c + (long)r * ldc;
+        CK_UNROLL
         for (int v = 0; v < nv; v++) {
             __m512 x = acc[r][v];
             if (accumulate) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mk[v], cr + 16 * v));
             else if (bias) x = _mm512_add_ps(x, _mm512_set1_ps(bias[r]));
             if (clip) x = _mm512_max_ps(lo, x);   // max_ps / min_ps return x when it is NaN:
             if (clip == 2) x = _mm512_min_ps(hi, x);   // NaN stays NaN, like Relu / Clip
-            _mm512_mask_storeu_ps(cr + 16 * v, mk[v], x);
+            if (mk[v] == (__mmask16)0xFFFF) _mm512_storeu_ps(cr + 16 * v, x);   // full vectors: plain stores
+            else _mm512_mask_storeu_ps(cr + 16 * v, mk[v], x);
         }
     }
     // After all stores: no accumulator is live across the call.
@@ -88,13 +103,29 @@ CK_AVX512 CK_INLINE void tile(const int R, const int nv, long kc, const float *a
         for (int r = 0; r < mr; r++) cfcam_activate_simd(c + (long)r * ldc, nr, ep->act, ep->lo, ep->hi, 1);
 }
 
-CK_AVX512 CK_INLINE void tile_cols(const int R, long kc, const float *a, long lda, int mr, const float *b, long ldb,
-                                   float *c, long ldc, int nr, int accumulate, const float *bias, const epilogue *ep,
-                                   const float *next) {
-    if (nr > 32) tile(R, 3, kc, a, lda, mr, b, ldb, c, ldc, nr, accumulate, bias, ep, next);
-    else if (nr > 16) tile(R, 2, kc, a, lda, mr, b, ldb, c, ldc, nr, accumulate, bias, ep, next);
-    else tile(R, 1, kc, a, lda, mr, b, ldb, c, ldc, nr, accumulate, bias, ep, next);
-}
+/// One out-of-line function per (rows, vectors): compiled on its own, each keeps its accumulators
+/// in registers (inlined all into one dispatcher, clang left the 6- and 8-row tiles' accumulators
+/// in a stack array once the epilogue grew the activations: 1.5-2x slower on small-K products).
+#define CK_TILE_FN(R, NV)                                                                                      \
+    CK_AVX512 __attribute__((noinline)) static void tile_##R##_##NV(                                           \
+        long kc, const float *a, long lda, int mr, const float *b, long ldb, float *c, long ldc, int nr,      \
+        int accumulate, const float *bias, const epilogue *ep, const float *next) {                           \
+        tile(R, NV, kc, a, lda, mr, b, ldb, c, ldc, nr, accumulate, bias, ep, next);                          \
+    }
+#define CK_TILE_ROWS(R) CK_TILE_FN(R, 1) CK_TILE_FN(R, 2) CK_TILE_FN(R, 3)                                     \
+    CK_AVX512 static void tile_cols_##R(long kc, const float *a, long lda, int mr, const float *b, long ldb,  \
+                                        float *c, long ldc, int nr, int accumulate, const float *bias,         \
+                                        const epilogue *ep, const float *next) {                               \
+        if (nr > 32) tile_##R##_3(kc, a, lda, mr, b, ldb, c, ldc, nr, accumulate, bias, ep, next);             \
+        else if (nr > 16) tile_##R##_2(kc, a, lda, mr, b, ldb, c, ldc, nr, accumulate, bias, ep, next);        \
+        else tile_##R##_1(kc, a, lda, mr, b, ldb, c, ldc, nr, accumulate, bias, ep, next);                     \
+    }
+CK_TILE_ROWS(1)
+CK_TILE_ROWS(2)
+CK_TILE_ROWS(3)
+CK_TILE_ROWS(4)
+CK_TILE_ROWS(6)
+CK_TILE_ROWS(8)
 
 /// Compiled row counts 1, 2, 3, 4, 6, 8: a tile with mr valid rows runs the smallest one >= mr
 /// (5 and 7 repeat their last row once; one more instance each would buy little).
@@ -102,12 +133,12 @@ CK_AVX512 static void tile_any(long kc, const float *a, long lda, int mr, const 
                                float *c, long ldc, int nr, int accumulate, const float *bias, const epilogue *ep,
                                const float *next) {
     switch (mr) {
-    case 1: tile_cols(1, kc, a, lda, mr, b, ldb, c, ldc, nr, accumulate, bias, ep, next); break;
-    case 2: tile_cols(2, kc, a, lda, mr, b, ldb, c, ldc, nr, accumulate, bias, ep, next); break;
-    case 3: tile_cols(3, kc, a, lda, mr, b, ldb, c, ldc, nr, accumulate, bias, ep, next); break;
-    case 4: tile_cols(4, kc, a, lda, mr, b, ldb, c, ldc, nr, accumulate, bias, ep, next); break;
-    case 5: case 6: tile_cols(6, kc, a, lda, mr, b, ldb, c, ldc, nr, accumulate, bias, ep, next); break;
-    default: tile_cols(8, kc, a, lda, mr, b, ldb, c, ldc, nr, accumulate, bias, ep, next); break;
+    case 1: tile_cols_1(kc, a, lda, mr, b, ldb, c, ldc, nr, accumulate, bias, ep, next); break;
+    case 2: tile_cols_2(kc, a, lda, mr, b, ldb, c, ldc, nr, accumulate, bias, ep, next); break;
+    case 3: tile_cols_3(kc, a, lda, mr, b, ldb, c, ldc, nr, accumulate, bias, ep, next); break;
+    case 4: tile_cols_4(kc, a, lda, mr, b, ldb, c, ldc, nr, accumulate, bias, ep, next); break;
+    case 5: case 6: tile_cols_6(kc, a, lda, mr, b, ldb, c, ldc, nr, accumulate, bias, ep, next); break;
+    default: tile_cols_8(kc, a, lda, mr, b, ldb, c, ldc, nr, accumulate, bias, ep, next); break;
     }
 }
 

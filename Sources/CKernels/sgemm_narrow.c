@@ -31,6 +31,8 @@ void cfcam_sgemm_narrow_pack(const float *w, long m, long k, float *wp) {
 #include "ck_simd.h"
 #include "ck_exp.h"
 
+#define CK_UNROLL _Pragma("clang loop unroll(full)")
+
 /// r[0..<16] (rows) -> their transpose (r[i] lane j = old r[j] lane i).
 CK_AVX512 CK_INLINE void narrow_transpose16(__m512 r[16]) {
     __m512 t[16];
@@ -62,22 +64,30 @@ CK_AVX512 CK_INLINE void narrow_tile(const int R, const int nv, long k, const fl
                                      long mc, float *c, long ldc, const float *bias, int act, float lo, float hi) {
     __m512 acc[9][3];
     __mmask16 mk[3];
+    CK_UNROLL
     for (int v = 0; v < nv; v++) mk[v] = ck_mask16(mc - 16 * v);
+    CK_UNROLL
     for (int r = 0; r < R; r++)
+        CK_UNROLL
         for (int v = 0; v < nv; v++) acc[r][v] = _mm512_setzero_ps();
     for (long p = 0; p < k; p++) {
         __m512 bv[3];
+        CK_UNROLL
         for (int v = 0; v < nv; v++) bv[v] = _mm512_maskz_loadu_ps(mk[v], wt + p * ldwt + 16 * v);
+        CK_UNROLL
         for (int r = 0; r < R; r++) {
             __m512 av = _mm512_set1_ps(xt[r * k + p]);
+            CK_UNROLL
             for (int v = 0; v < nv; v++) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
         }
     }
     __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
+    CK_UNROLL
     for (int v = 0; v < nv; v++) {
         if (16 * v >= mc) break;
         __m512 b = bias ? _mm512_maskz_loadu_ps(mk[v], bias + 16 * v) : _mm512_setzero_ps();
         __m512 px[16];
+        CK_UNROLL
         for (int r = 0; r < 16; r++)
             px[r] = r < R ? ck_act16(_mm512_add_ps(acc[r][v], b), act, vlo, vhi) : _mm512_setzero_ps();
         narrow_transpose16(px);   // px[l] = positions 0..<R of channel 16 v + l
@@ -98,18 +108,36 @@ CK_AVX512 CK_INLINE void narrow_rows(const int R, long m, long k, const float *x
     }
 }
 
+/// One out-of-line function per row count, each compiled on its own so that its accumulators stay
+/// in registers (all inlined into one dispatcher, clang kept them in a stack array).
+#define CK_NARROW_FN(R)                                                                                        \
+    CK_AVX512 __attribute__((noinline)) static void narrow_##R(long m, long k, const float *xt, const float *wp, \
+                                                               float *c, long ldc, const float *bias, int act, \
+                                                               float lo, float hi) {                           \
+        narrow_rows(R, m, k, xt, wp, c, ldc, bias, act, lo, hi);                                               \
+    }
+CK_NARROW_FN(1)
+CK_NARROW_FN(2)
+CK_NARROW_FN(3)
+CK_NARROW_FN(4)
+CK_NARROW_FN(5)
+CK_NARROW_FN(6)
+CK_NARROW_FN(7)
+CK_NARROW_FN(8)
+CK_NARROW_FN(9)
+
 CK_AVX512 static void narrow_avx512(long m, long n, long k, const float *wt, const float *xt, float *c,
                                     long ldc, const float *bias, int act, float lo, float hi) {
     switch (n) {
-    case 1: narrow_rows(1, m, k, xt, wt, c, ldc, bias, act, lo, hi); break;
-    case 2: narrow_rows(2, m, k, xt, wt, c, ldc, bias, act, lo, hi); break;
-    case 3: narrow_rows(3, m, k, xt, wt, c, ldc, bias, act, lo, hi); break;
-    case 4: narrow_rows(4, m, k, xt, wt, c, ldc, bias, act, lo, hi); break;
-    case 5: narrow_rows(5, m, k, xt, wt, c, ldc, bias, act, lo, hi); break;
-    case 6: narrow_rows(6, m, k, xt, wt, c, ldc, bias, act, lo, hi); break;
-    case 7: narrow_rows(7, m, k, xt, wt, c, ldc, bias, act, lo, hi); break;
-    case 8: narrow_rows(8, m, k, xt, wt, c, ldc, bias, act, lo, hi); break;
-    default: narrow_rows(9, m, k, xt, wt, c, ldc, bias, act, lo, hi); break;
+    case 1: narrow_1(m, k, xt, wt, c, ldc, bias, act, lo, hi); break;
+    case 2: narrow_2(m, k, xt, wt, c, ldc, bias, act, lo, hi); break;
+    case 3: narrow_3(m, k, xt, wt, c, ldc, bias, act, lo, hi); break;
+    case 4: narrow_4(m, k, xt, wt, c, ldc, bias, act, lo, hi); break;
+    case 5: narrow_5(m, k, xt, wt, c, ldc, bias, act, lo, hi); break;
+    case 6: narrow_6(m, k, xt, wt, c, ldc, bias, act, lo, hi); break;
+    case 7: narrow_7(m, k, xt, wt, c, ldc, bias, act, lo, hi); break;
+    case 8: narrow_8(m, k, xt, wt, c, ldc, bias, act, lo, hi); break;
+    default: narrow_9(m, k, xt, wt, c, ldc, bias, act, lo, hi); break;
     }
 }
 
