@@ -5,8 +5,10 @@
 // every 8-row slice of A runs over it), rows in MC = 256 blocks (an A block of 256 x 128 floats =
 // 128 KiB stays in L2). Neither operand is packed: measured on resnet50's convolution shapes
 // (AMD Zen 5, one core) this runs at 0.9x the core's FMA peak, as fast as or faster than packing.
-// Column tails (< 48) use masked loads and stores; row tails (< 8) repeat the last valid A row
-// in registers and store only the valid rows.
+// Column tails (< 48) use masked loads and stores; row tails (< 8) run a tile compiled for 1, 2,
+// 3, 4 or 6 rows (5 and 7 repeat their last valid A row once and store only the valid rows), so a
+// one-row product (a classifier MatMul) does one row of work. The store applies the fused
+// activation (cfcam_sgemm_act) on the last K slice.
 //
 // Compiled for any x86-64: only the functions marked CK_AVX512 use AVX-512, and they run only
 // after cfcam_sgemm_available() confirmed the CPU (and OS) support it.
