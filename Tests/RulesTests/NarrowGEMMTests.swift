@@ -81,7 +81,7 @@ final class NarrowGEMMTests: XCTestCase {
 
     /// The convolution path (`NNConvKernels.narrowConv` through `run`, constant weights) against the
     /// reference precision's float64 loop: 1x1 on 3x3 and 2x2 maps, one thread and two (channels
-    /// split), a ReLU6 and a SiLU; and which problems take it.
+    /// split), batches of 1 and 3 (image by image), a ReLU6 and a SiLU; and which problems take it.
     func testPointwiseConvolution() throws {
         guard FastGEMM.enabled else { throw XCTSkip("this CPU has no AVX-512 (or CFCAM_GEMM=openblas)") }
         var state: UInt64 = 9
@@ -97,12 +97,16 @@ final class NarrowGEMMTests: XCTestCase {
         }
         XCTAssertTrue(NNConvKernels.narrowFits(problem(c: 112, m: 1280, side: 3)))
         XCTAssertFalse(NNConvKernels.narrowFits(problem(c: 112, m: 1280, side: 4)), "16 positions: the 8x48 tile")
-        XCTAssertFalse(NNConvKernels.narrowFits(problem(batch: 2, c: 112, m: 1280, side: 3)), "batches share one GEMM")
+        XCTAssertTrue(NNConvKernels.narrowFits(problem(batch: 2, c: 112, m: 1280, side: 3)), "image by image")
+        XCTAssertFalse(NNConvKernels.narrowFits(problem(batch: 2, c: 512, m: 2048, side: 3)),
+                       "4 MiB of weights: the images share one GEMM")
         XCTAssertFalse(NNConvKernels.narrowFits(problem(c: 8, m: 8, side: 5, stride: 2)), "strided: im2col")
-        for (c, m, side, threads, activation) in [(112, 1280, 3, 2, FusedActivation.clip(lo: 0, hi: 6)),
-                                                  (56, 336, 3, 1, .silu), (20, 37, 2, 2, .relu)] {
-            let p = problem(c: c, m: m, side: side)
-            let x = (0..<(c * side * side)).map { _ in uniform() * 3 }
+        for (batch, c, m, side, threads, activation) in [(1, 112, 1280, 3, 2, FusedActivation.clip(lo: 0, hi: 6)),
+                                                         (1, 56, 336, 3, 1, .silu), (1, 20, 37, 2, 2, .relu),
+                                                         (3, 24, 100, 3, 2, .hardSwish), (2, 112, 1280, 3, 1, .relu)] {
+            let p = problem(batch: batch, c: c, m: m, side: side)
+            XCTAssertTrue(NNConvKernels.narrowFits(p))
+            let x = (0..<(batch * c * side * side)).map { _ in uniform() * 3 }
             let w = (0..<(m * c)).map { _ in uniform() * 0.3 }
             let bias = (0..<m).map { _ in uniform() }
             let got = NNConvKernels.run(p, x: x, w: w, bias: bias, threads: threads, activation: activation,
@@ -110,7 +114,7 @@ final class NarrowGEMMTests: XCTestCase {
             let want = NNConvKernels.run(p, x: x, w: w, bias: bias, threads: 1, activation: activation, fast: false)
             XCTAssertEqual(got.count, want.count)
             for i in 0..<min(got.count, want.count) {
-                XCTAssertEqual(got[i], want[i], accuracy: 1e-5 * max(1, abs(want[i])), "m \(m) c \(c) at \(i)")
+                XCTAssertEqual(got[i], want[i], accuracy: 1e-5 * max(1, abs(want[i])), "batch \(batch) m \(m) c \(c) at \(i)")
             }
         }
     }
