@@ -12,11 +12,12 @@
 // - u   [36][C16][K16]: transformed weights, C16 / K16 = channels rounded up to 16 (zeros).
 // - v   [36][T][C16]: transformed input of a block of T tiles (row = tile).
 // - m   [36][T][K16]: v[xi] . u[xi] for each xi, computed by cfcam_sgemm_nn.
-// Outputs are written straight to NCHW, with the bias (and ReLU on request).
+// Outputs are written straight to NCHW, with the bias and the fused activation (ck_act16).
 #include "include/ckernels.h"
 
 #if defined(__x86_64__)
 #include "ck_simd.h"
+#include "ck_exp.h"
 
 enum { A = 6, A2 = 36, M = 4 };
 
@@ -175,7 +176,8 @@ CK_AVX512 static void input_transform(const cfcam_wino *g, const float *xt, long
 }
 
 CK_AVX512 static void output_transform(const cfcam_wino *g, const float *m, long t0, long t1, const float *bias,
-                                       int relu, float *y) {
+                                       int act, float lo, float hi, float *y) {
+    __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
     long k16 = up16(g->k), kbs = k16 / 16, plane = g->oh * g->ow, ps = plane_stride((t1 - t0) * k16);
     for (long t = t0; t < t1; t++) {
         long n, th, tw;
@@ -199,7 +201,7 @@ CK_AVX512 static void output_transform(const cfcam_wino *g, const float *m, long
                 out1d(col, o);
                 for (int j = 0; j < M; j++) {
                     __m512 p = _mm512_add_ps(o[j], b);
-                    px[i * M + j] = relu ? _mm512_max_ps(_mm512_setzero_ps(), p) : p;   // NaN stays NaN
+                    px[i * M + j] = ck_act16(p, act, vlo, vhi);   // ReLU / Clip keep NaN
                 }
             }
             transpose16(px);   // px[k] = the 16 outputs (4x4, row-major) of channel kb*16 + k
@@ -214,7 +216,7 @@ CK_AVX512 static void output_transform(const cfcam_wino *g, const float *m, long
 }
 
 CK_AVX512 void cfcam_wino_block(const cfcam_wino *g, const float *u, const float *xt, long xt_image, long t0,
-                                long t1, float *scratch, const float *bias, int relu, float *y) {
+                                long t1, float *scratch, const float *bias, int act, float lo, float hi, float *y) {
     long nt = t1 - t0;
     if (nt <= 0) return;
     long c16 = up16(g->c), k16 = up16(g->k), vs = plane_stride(nt * c16), ms = plane_stride(nt * k16);
@@ -222,7 +224,7 @@ CK_AVX512 void cfcam_wino_block(const cfcam_wino *g, const float *u, const float
     input_transform(g, xt, xt_image, t0, t1, v);
     for (int xi = 0; xi < A2; xi++)
         cfcam_sgemm_nn(nt, k16, g->c, v + xi * vs, c16, u + xi * c16 * k16, k16, m + xi * ms, k16, 0, 0, 0);
-    output_transform(g, m, t0, t1, bias, relu, y);
+    output_transform(g, m, t0, t1, bias, act, lo, hi, y);
 }
 
 #else
@@ -235,7 +237,8 @@ void cfcam_wino_pack(const cfcam_wino *g, const float *x, float *xt, long cb0, l
     (void)g; (void)x; (void)xt; (void)cb0; (void)cb1;
 }
 void cfcam_wino_block(const cfcam_wino *g, const float *u, const float *xt, long xt_image, long t0, long t1,
-                      float *scratch, const float *bias, int relu, float *y) {
-    (void)g; (void)u; (void)xt; (void)xt_image; (void)t0; (void)t1; (void)scratch; (void)bias; (void)relu; (void)y;
+                      float *scratch, const float *bias, int act, float lo, float hi, float *y) {
+    (void)g; (void)u; (void)xt; (void)xt_image; (void)t0; (void)t1; (void)scratch; (void)bias; (void)act; (void)lo;
+    (void)hi; (void)y;
 }
 #endif

@@ -52,11 +52,12 @@ void cfcam_wino_weights(const cfcam_wino *g, const float *w, float *u);
 /// AVX-512 only (cfcam_sgemm_available()).
 void cfcam_wino_pack(const cfcam_wino *g, const float *x, float *xt, long cb0, long cb1);
 /// Tiles t0..<t1 of the batch (tile t = image t / tiles, then row-major): transforms, 36 GEMMs,
-/// output transform with bias (may be NULL) and optional ReLU into y [N][K][OH][OW]. `xt` holds
+/// output transform with bias (may be NULL) and the activation `act` (CFCAM_ACT_*, clip bounds
+/// lo / hi, as in cfcam_activate) into y [N][K][OH][OW]. `xt` holds
 /// the packed images `xt_image` floats apart; `scratch` has cfcam_wino_block_size(g, t1 - t0)
 /// floats. AVX-512 only.
 void cfcam_wino_block(const cfcam_wino *g, const float *u, const float *xt, long xt_image, long t0, long t1,
-                      float *scratch, const float *bias, int relu, float *y);
+                      float *scratch, const float *bias, int act, float lo, float hi, float *y);
 
 /// out[i] = max(row[2i], row[2i+1], row[2i+2]) for i < n (NaN if any is NaN); reads row[0 ... 2n].
 /// `simd` 1 uses AVX-512 where the CPU has it (pool.c).
@@ -67,6 +68,29 @@ void cfcam_max_into(float *dst, const float *src, long n, int simd);
 /// Activations fused into a kernel's store (`act` arguments below).
 enum { CFCAM_ACT_NONE = 0, CFCAM_ACT_RELU = 1, CFCAM_ACT_CLIP = 2, CFCAM_ACT_HARDSWISH = 3, CFCAM_ACT_SIGMOID = 4,
        CFCAM_ACT_SILU = 5 };
+
+/// cfcam_sgemm_nn with any of those activations on the final C instead of `relu` (sgemm_avx512.c):
+/// `act` CFCAM_ACT_* with clip bounds lo / hi, applied after the bias / accumulation, with the
+/// NaN behaviour of cfcam_activate (ReLU and Clip keep NaN).
+void cfcam_sgemm_act(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+                     float *c, long ldc, const float *bias, int accumulate, int act, float lo, float hi);
+
+/// Narrow products (sgemm_narrow.c): C[m x n] = W[m x k] X[k x n] (+ bias[row] when not NULL), then
+/// `act` as in cfcam_sgemm_act, for 1 <= n <= CFCAM_NARROW_MAX, computed as C^T = X^T W^T with the
+/// output channels in the vector lanes. `wp`: W packed by cfcam_sgemm_narrow_pack (a caller doing
+/// rows i0..<i0+m of a packed W passes wp + i0 * k with i0 a multiple of 48); `scratch` holds
+/// cfcam_sgemm_narrow_scratch(n, k) floats. Returns 0 (and writes nothing) when it cannot run:
+/// n or k out of range, or no AVX-512.
+enum { CFCAM_NARROW_MAX = 9 };
+long cfcam_sgemm_narrow_scratch(long n, long k);
+int cfcam_sgemm_narrow(long m, long n, long k, const float *wp, const float *x, long ldx, float *c, long ldc,
+                       const float *bias, int act, float lo, float hi, float *scratch);
+/// W [m x k] (row-major) -> wp: panels of 48 rows (the last zero-padded), each k x 48 floats with
+/// wp[i0 * k + p * 48 + c] = W[i0 + c][p]; cfcam_sgemm_narrow_packed_size(m, k) floats.
+long cfcam_sgemm_narrow_packed_size(long m, long k);
+void cfcam_sgemm_narrow_pack(const float *w, long m, long k, float *wp);
+/// dst[j * ldd + i] = src[i * lds + j] for i < rows, j < cols.
+void cfcam_transpose(const float *src, long rows, long cols, long lds, float *dst, long ldd);
 
 /// Direct depthwise convolution (depthwise.c) of planes p0..<p1 of the output [N][channels][oh][ow]:
 /// output channel m reads input channel m / multiplier, weights w [channels][kh][kw], optional

@@ -16,12 +16,14 @@ public enum FastGEMM {
     /// Whether the CPU could run them at all (independent of `enabled`).
     public static var available: Bool { cfcam_sgemm_available() == 1 }
 
-    /// C[m×n] = A·B (+ bias per row), or C += A·B when `accumulate`; `relu` clamps the result at 0.
+    /// C[m×n] = A·B (+ bias per row), or C += A·B when `accumulate`; then `activation` on the
+    /// result (`relu: true` is `activation: .init(.relu)`), in the kernel's store.
     /// Row-major with leading dimensions; single-threaded. Requires `available`.
     @inline(__always)
     static func sgemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                       c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>? = nil,
-                      accumulate: Bool = false, relu: Bool = false) {
-        cfcam_sgemm_nn(m, n, k, a, lda, b, ldb, c, ldc, bias, accumulate ? 1 : 0, relu ? 1 : 0)
+                      accumulate: Bool = false, relu: Bool = false, activation: KernelActivation = .init(nil)) {
+        let act = relu ? KernelActivation(.relu) : activation
+        cfcam_sgemm_act(m, n, k, a, lda, b, ldb, c, ldc, bias, accumulate ? 1 : 0, act.kind, act.lo, act.hi)
     }
 }

@@ -11,6 +11,7 @@ import Graph
 /// - batches of small maps (outPlane < 256, group 1): several images share one GEMM, their
 ///   im2col columns side by side (~512 columns), so each weight is read once per block of images
 ///   instead of once per image; the product lands in a scratch block and is copied out per image.
+///   Not for 1x1 convolutions with small weights (`smallPointwiseWeights`): one task per image.
 /// A task walks the GEMM depth in slices of im2col rows (`multiplySlices`): it builds that slice for its
 /// columns in a reused scratch block (L2-sized) and multiplies it in place; the first slice writes
 /// the output (with the bias), later slices accumulate. 1x1 stride-1 convolutions read the input
@@ -22,9 +23,15 @@ extension NNConvKernels {
     struct FastTask { var item: Int; var rows: Range<Int>; var cols: Range<Int>; var images = 1 }
 
     static let batchedWidth = 512
+    /// 1x1 stride-1 convolutions with at most this many weights (256 KiB, in L2 across images) run
+    /// one GEMM per image straight on the input instead of sharing one: sharing needs the images'
+    /// columns copied side by side and the product copied back out, which cost more than it saved
+    /// on MobileNetV2 0.35's small maps (batch 8, one thread: 5.4 -> 4.3 ms per forward).
+    static let smallPointwiseWeights = 1 << 16
 
     static func fastTasks(_ p: Problem, threads: Int) -> [FastTask] {
-        if p.batch > 1 && p.group == 1 && p.outPlane < batchedWidth / 2 {
+        if p.batch > 1 && p.group == 1 && p.outPlane < batchedWidth / 2
+            && !(p.isPointwise && p.mg * p.depth <= smallPointwiseWeights) {
             let per = max(2, batchedWidth / max(p.outPlane, 1))
             var blocks = (p.batch + per - 1) / per
             blocks = min(p.batch, (blocks + threads - 1) / threads * threads)
@@ -69,9 +76,9 @@ extension NNConvKernels {
 
     /// C[rows × width] (ldc) = W[rows × depth] · B (+ bias), B built `sliceDepth` im2col rows at a
     /// time by `fill(col, k-range)` into a reused scratch block of row stride `width`: the first
-    /// slice writes C (with the bias), later slices accumulate; the last one applies `relu`.
+    /// slice writes C (with the bias), later slices accumulate; the last one applies `activation`.
     static func multiplySlices(depth: Int, rows: Int, width: Int, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                               c: UnsafeMutablePointer<Float>, ldc: Int, relu: Bool,
+                               c: UnsafeMutablePointer<Float>, ldc: Int, activation: KernelActivation,
                                fill: (UnsafeMutablePointer<Float>, Range<Int>) -> Void) {
         let slice = sliceDepth(width: width)
         ScratchPool.shared.with(min(depth, slice) * width) { col in
@@ -80,16 +87,17 @@ extension NNConvKernels {
                 let k1 = min(depth, k0 + slice)
                 fill(col, k0..<k1)
                 FastGEMM.sgemm(m: rows, n: width, k: k1 - k0, a: w + k0, lda: depth, b: col, ldb: width,
-                               c: c, ldc: ldc, bias: k0 == 0 ? bias : nil, accumulate: k0 > 0, relu: relu && k1 == depth)
+                               c: c, ldc: ldc, bias: k0 == 0 ? bias : nil, accumulate: k0 > 0,
+                               activation: k1 == depth ? activation : .init(nil))
                 k0 = k1
             }
         }
     }
 
-    /// Output [N, M, OH, OW] (clamped at 0 when `relu`); requires `FastGEMM.available` and a
-    /// non-empty GEMM depth.
+    /// Output [N, M, OH, OW], then `activation` (in the GEMM's store); requires `FastGEMM.available`
+    /// and a non-empty GEMM depth.
     static func fastConv(_ p: Problem, x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                         out: UnsafeMutablePointer<Float>, threads: Int, relu: Bool = false) {
+                         out: UnsafeMutablePointer<Float>, threads: Int, activation: KernelActivation = .init(nil)) {
         let tasks = fastTasks(p, threads: threads)
         let n = p.outPlane, depth = p.depth
         let run: (Int) -> Void = { t in
@@ -102,12 +110,13 @@ extension NNConvKernels {
             let bg = bias.map { $0 + g * p.mg + r0 }
             let rows = task.rows.count, width = task.cols.count
             if task.images > 1 {
-                batchedTask(p, x: xg, w: wg, bias: bg, out: og, images: task.images, relu: relu)
+                batchedTask(p, x: xg, w: wg, bias: bg, out: og, images: task.images, activation: activation)
             } else if p.isPointwise {
                 FastGEMM.sgemm(m: rows, n: width, k: depth, a: wg, lda: depth, b: xg + task.cols.lowerBound, ldb: n,
-                               c: og, ldc: n, bias: bg, relu: relu)
+                               c: og, ldc: n, bias: bg, activation: activation)
             } else {
-                multiplySlices(depth: depth, rows: rows, width: width, w: wg, bias: bg, c: og, ldc: n, relu: relu) { col, ks in
+                multiplySlices(depth: depth, rows: rows, width: width, w: wg, bias: bg, c: og, ldc: n,
+                               activation: activation) { col, ks in
                     im2col(p, x: xg, col: col, cols: task.cols, rows: ks, firstRow: ks.lowerBound)
                 }
             }
@@ -118,10 +127,11 @@ extension NNConvKernels {
 
     /// `images` consecutive images (group 1, whole maps) as one GEMM over their side-by-side columns.
     static func batchedTask(_ p: Problem, x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                            out: UnsafeMutablePointer<Float>, images: Int, relu: Bool) {
+                            out: UnsafeMutablePointer<Float>, images: Int, activation: KernelActivation) {
         let n = p.outPlane, m = p.mg, width = images * n
         ScratchPool.shared.with(m * width) { c in
-            multiplySlices(depth: p.depth, rows: m, width: width, w: w, bias: bias, c: c, ldc: width, relu: relu) { col, ks in
+            multiplySlices(depth: p.depth, rows: m, width: width, w: w, bias: bias, c: c, ldc: width,
+                           activation: activation) { col, ks in
                 for i in 0..<images {
                     im2col(p, x: x + i * p.inChannels * p.inPlane, col: col + i * n, cols: 0..<n, rows: ks,
                            firstRow: ks.lowerBound, rowStride: width)

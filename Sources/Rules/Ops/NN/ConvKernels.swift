@@ -30,8 +30,9 @@ enum NNConvKernels {
     /// stays NaN for ReLU and Clip, as in those ops).
     /// Fast depthwise convolutions run the direct C kernel (`directDepthwise`); the reference
     /// precision keeps the Swift loop below.
-    /// `constantWeights`: `w` is a graph initializer (the same array every run), so Winograd may
-    /// transform it once and cache the result; one-off weights (LRP's modified copies) never do.
+    /// `constantWeights`: `w` is a graph initializer (the same array every run), so Winograd (and the
+    /// narrow 1x1 path, `narrowConv`) may transform it once and cache the result; one-off weights
+    /// (LRP's modified copies) never do.
     /// `fast: false` (`ComputePrecision.reference`) accumulates in float64 (`referenceConv`).
     static func run(_ p: Problem, x: [Float], w: [Float], bias: [Float]?, threads: Int, activation: FusedActivation? = nil,
                     constantWeights: Bool = false, fast: Bool = true) -> [Float] {
@@ -46,11 +47,12 @@ enum NNConvKernels {
                 initialized = count
             }
         }
-        // The GEMM and Winograd epilogues apply ReLU; other activations take one pass after them.
-        let relu = act.kind == Int32(CFCAM_ACT_RELU)
-        var result = runUnfused(p, x: x, w: w, bias: bias, threads: threads, relu: relu,
-                                constantWeights: constantWeights, fast: fast)
-        if act.kind != Int32(CFCAM_ACT_NONE) && !relu {
+        // The fast GEMM and Winograd epilogues apply every activation in their stores; the other
+        // paths apply ReLU after the product, other activations in one pass after that.
+        let product = runUnfused(p, x: x, w: w, bias: bias, threads: threads, activation: act,
+                                 constantWeights: constantWeights, fast: fast)
+        var result = product.result
+        if !product.applied && act.kind != Int32(CFCAM_ACT_NONE) && act.kind != Int32(CFCAM_ACT_RELU) {
             result.withUnsafeMutableBufferPointer { o in
                 guard let op = o.baseAddress else { return }
                 act.apply(op, count: o.count, threads: threads, simd: fast && FastGEMM.enabled)
@@ -59,21 +61,25 @@ enum NNConvKernels {
         return result
     }
 
-    /// The convolution with at most a fused ReLU (`relu`).
-    private static func runUnfused(_ p: Problem, x: [Float], w: [Float], bias: [Float]?, threads: Int, relu: Bool,
-                                   constantWeights: Bool, fast: Bool) -> [Float] {
+    /// The convolution with `activation` applied (`applied` true: the fast GEMM and Winograd paths)
+    /// or only its ReLU (`applied` false: the reference and OpenBLAS paths clamp at 0 when the
+    /// activation is ReLU and leave any other to the caller).
+    private static func runUnfused(_ p: Problem, x: [Float], w: [Float], bias: [Float]?, threads: Int,
+                                   activation: KernelActivation, constantWeights: Bool,
+                                   fast: Bool) -> (result: [Float], applied: Bool) {
         let count = p.batch * p.outChannels * p.outPlane
+        let relu = activation.kind == Int32(CFCAM_ACT_RELU)
         if !fast && p.depth > 0 && !p.isDepthwise {
-            return [Float](unsafeUninitializedCapacity: count) { ob, initialized in
+            return ([Float](unsafeUninitializedCapacity: count) { ob, initialized in
                 x.withUnsafeBufferPointer { xb in w.withUnsafeBufferPointer { wb in
                     guard let xp = xb.baseAddress, let wp = wb.baseAddress, let op = ob.baseAddress else { return }
                     referenceConv(p, x: xp, w: wp, bias: bias, out: op, threads: threads, relu: relu)
                 } }
                 initialized = count
-            }
+            }, false)
         }
         if fast && FastGEMM.enabled && p.depth > 0 && !p.isDepthwise {
-            return [Float](unsafeUninitializedCapacity: count) { ob, initialized in
+            return ([Float](unsafeUninitializedCapacity: count) { ob, initialized in
                 let biasValues = bias ?? []
                 x.withUnsafeBufferPointer { xb in
                     w.withUnsafeBufferPointer { wb in
@@ -81,15 +87,18 @@ enum NNConvKernels {
                             guard let xp = xb.baseAddress, let wp = wb.baseAddress, let op = ob.baseAddress else { return }
                             let bp = bias == nil ? nil : bb.baseAddress
                             if constantWeights, let geometry = winogradGeometry(p) {
-                                winogradConv(p, geometry: geometry, x: xp, w: w, bias: bp, out: op, threads: threads, relu: relu)
+                                winogradConv(p, geometry: geometry, x: xp, w: w, bias: bp, out: op, threads: threads,
+                                             activation: activation)
+                            } else if constantWeights && narrowFits(p) {
+                                narrowConv(p, x: xp, w: w, bias: bp, out: op, threads: threads, activation: activation)
                             } else {
-                                fastConv(p, x: xp, w: wp, bias: bp, out: op, threads: threads, relu: relu)
+                                fastConv(p, x: xp, w: wp, bias: bp, out: op, threads: threads, activation: activation)
                             }
                         }
                     }
                 }
                 initialized = count
-            }
+            }, true)
         }
         var out = [Float](repeating: 0, count: count)
         if let bias {
@@ -115,7 +124,7 @@ enum NNConvKernels {
             }
         }
         if relu { out.withUnsafeMutableBufferPointer { ActivationOps.relu($0) } }
-        return out
+        return (out, false)
     }
 
     /// im2col + sgemm per (batch item, group); a 1x1 stride-1 unpadded convolution multiplies the

@@ -41,14 +41,16 @@ extension NNConvKernels {
         return w
     }
 
-    /// Output [N, K, OH, OW] into `out` (clamped at 0 when `relu`); `geometry` from `winogradGeometry`.
+    /// Output [N, K, OH, OW] into `out`, then `activation` (in the output transform's store);
+    /// `geometry` from `winogradGeometry`.
     ///
     /// Batches with at least two images per thread run as tasks of whole images (enough of them
     /// for `winogradBlock` tiles): each task packs its images into its own scratch and transforms
     /// them while they are in cache. Smaller batches pack every image first (channel blocks in
     /// parallel), then split the tiles across threads.
     static func winogradConv(_ p: Problem, geometry: cfcam_wino, x: UnsafePointer<Float>, w: [Float],
-                             bias: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>, threads: Int, relu: Bool) {
+                             bias: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>, threads: Int,
+                             activation: KernelActivation) {
         var g = geometry
         Winograd.counter.add(1, ordering: .relaxed)
         let u = WinogradWeights.shared.transformed(w, geometry: g)
@@ -65,7 +67,8 @@ extension NNConvKernels {
             while t0 < tiles.upperBound {
                 let t1 = min(tiles.upperBound, t0 + per)
                 ScratchPool.shared.with(cfcam_wino_block_size(&g, t1 - t0)) { scratch in
-                    cfcam_wino_block(&g, ub, xt, packSize, t0, t1, scratch, bias, relu ? 1 : 0, out + first * imageOut)
+                    cfcam_wino_block(&g, ub, xt, packSize, t0, t1, scratch, bias, activation.kind, activation.lo,
+                                     activation.hi, out + first * imageOut)
                 }
                 t0 = t1
             }
