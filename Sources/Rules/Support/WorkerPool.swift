@@ -84,12 +84,13 @@ final class WorkerPool: @unchecked Sendable {
 
     private func workerLoop() {
         var seen: UInt64 = 0
+        let spinLimit = WorkerPool.spinLimit   // read once (a static's lazy-init check per spin showed in profiles)
         while true {
             var spins = 0
             var gen = claim.load(ordering: .acquiring) >> 32
             while gen == seen {
                 spins += 1
-                if spins < WorkerPool.spinLimit { spinPause(); gen = claim.load(ordering: .acquiring) >> 32; continue }
+                if spins < spinLimit { spinPause(); gen = claim.load(ordering: .acquiring) >> 32; continue }
                 pthread_mutex_lock(&mutex)
                 sleepers.add(1, ordering: .sequentiallyConsistent)
                 while claim.load(ordering: .sequentiallyConsistent) >> 32 == seen { pthread_cond_wait(&cond, &mutex) }
