@@ -22,33 +22,6 @@ long cfcam_depthwise_blocked_scratch(const cfcam_window *g) {
 #include "ck_simd.h"
 #include "ck_exp.h"
 
-/// r[i] (16 vectors) transposed in place: afterwards lane j of r[i] is what lane i of r[j] was.
-CK_AVX512 CK_INLINE void dwb_transpose16(__m512 r[16]) {
-    __m512 t[16];
-    for (int i = 0; i < 16; i += 2) {
-        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
-        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
-    }
-    for (int i = 0; i < 16; i += 4) {
-        r[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
-        r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
-        r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
-        r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
-    }
-    for (int i = 0; i < 4; i++) {
-        t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
-        t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xDD);
-        t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88);
-        t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xDD);
-    }
-    for (int i = 0; i < 4; i++) {
-        r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
-        r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xDD);
-        r[i + 4] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0x88);
-        r[i + 12] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0xDD);
-    }
-}
-
 /// One block: channels c0 ..< c0 + nc (nc <= 16) of one image; x and y point at channel c0.
 CK_AVX512 CK_INLINE void dwb_block(const int act, const cfcam_window *g, const float *x, const float *w,
                                    const float *bias, float *y, long nc, float *scratch, float lo, float hi) {
@@ -78,7 +51,7 @@ CK_AVX512 CK_INLINE void dwb_block(const int act, const cfcam_window *g, const f
         __m512 r[16];
         for (long c = 0; c < 16; c++)
             r[c] = c < nc ? _mm512_maskz_loadu_ps(mk, x + c * in_plane + p0) : _mm512_setzero_ps();
-        dwb_transpose16(r);
+        ck_transpose16(r);
         for (long j = 0; j < np; j++) {
             long pr = iy + g->ph, pc = ix + g->pw;
             if (pr < rows && pc < cols) _mm512_storeu_ps(pad + (pr * cols + pc) * 16, r[j]);
@@ -114,7 +87,7 @@ CK_AVX512 CK_INLINE void dwb_block(const int act, const cfcam_window *g, const f
         __mmask16 mk = ck_mask16(np);
         __m512 r[16];
         for (long j = 0; j < 16; j++) r[j] = j < np ? _mm512_loadu_ps(out + (p0 + j) * 16) : _mm512_setzero_ps();
-        dwb_transpose16(r);
+        ck_transpose16(r);
         for (long c = 0; c < nc; c++) _mm512_mask_storeu_ps(y + c * out_plane + p0, mk, r[c]);
     }
 }

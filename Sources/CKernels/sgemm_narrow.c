@@ -33,32 +33,6 @@ void cfcam_sgemm_narrow_pack(const float *w, long m, long k, float *wp) {
 
 #define CK_UNROLL _Pragma("clang loop unroll(full)")
 
-/// r[0..<16] (rows) -> their transpose (r[i] lane j = old r[j] lane i).
-CK_AVX512 CK_INLINE void narrow_transpose16(__m512 r[16]) {
-    __m512 t[16];
-    for (int i = 0; i < 8; i++) {
-        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-    }
-    __m512 s[16];
-    for (int i = 0; i < 4; i++) {
-        __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 2]);
-        __m512d c = _mm512_castps_pd(t[4 * i + 1]), d = _mm512_castps_pd(t[4 * i + 3]);
-        s[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, b));
-        s[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, b));
-        s[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(c, d));
-        s[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(c, d));
-    }
-    for (int q = 0; q < 4; q++) {
-        __m512 u0 = _mm512_shuffle_f32x4(s[q], s[4 + q], 0x44), u1 = _mm512_shuffle_f32x4(s[q], s[4 + q], 0xEE);
-        __m512 u2 = _mm512_shuffle_f32x4(s[8 + q], s[12 + q], 0x44), u3 = _mm512_shuffle_f32x4(s[8 + q], s[12 + q], 0xEE);
-        r[q] = _mm512_shuffle_f32x4(u0, u2, 0x88);
-        r[4 + q] = _mm512_shuffle_f32x4(u0, u2, 0xDD);
-        r[8 + q] = _mm512_shuffle_f32x4(u1, u3, 0x88);
-        r[12 + q] = _mm512_shuffle_f32x4(u1, u3, 0xDD);
-    }
-}
-
 /// Channels i0 ..< i0 + 16 nv (mc valid) for all R positions: R and nv compile-time constants.
 CK_AVX512 CK_INLINE void narrow_tile(const int R, const int nv, long k, const float *xt, const float *wt, long ldwt,
                                      long mc, float *c, long ldc, const float *bias, int act, float lo, float hi) {
@@ -90,7 +64,7 @@ CK_AVX512 CK_INLINE void narrow_tile(const int R, const int nv, long k, const fl
         CK_UNROLL
         for (int r = 0; r < 16; r++)
             px[r] = r < R ? ck_act16(_mm512_add_ps(acc[r][v], b), act, vlo, vhi) : _mm512_setzero_ps();
-        narrow_transpose16(px);   // px[l] = positions 0..<R of channel 16 v + l
+        ck_transpose16(px);   // px[l] = positions 0..<R of channel 16 v + l
         long valid = mc - 16 * v < 16 ? mc - 16 * v : 16;
         for (long l = 0; l < valid; l++) _mm512_mask_storeu_ps(c + (16 * v + l) * ldc, ck_mask16(R), px[l]);
     }

@@ -58,34 +58,6 @@ void cfcam_wino_weights(const cfcam_wino *g, const float *w, float *u) {
         }
 }
 
-/// In-register 16x16 transpose: r[i] lane j becomes r[j] lane i.
-CK_AVX512 CK_INLINE void transpose16(__m512 r[16]) {
-    __m512 t[16];
-    for (int i = 0; i < 8; i++) {
-        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-    }
-    __m512 s[16];
-    for (int i = 0; i < 4; i++) {
-        __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 2]);
-        __m512d c = _mm512_castps_pd(t[4 * i + 1]), d = _mm512_castps_pd(t[4 * i + 3]);
-        s[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, b));
-        s[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, b));
-        s[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(c, d));
-        s[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(c, d));
-    }
-    // s[4i + q], 128-bit lane L: column 4L + q, rows 4i..4i+3.
-    for (int q = 0; q < 4; q++) {
-        __m512 u0 = _mm512_shuffle_f32x4(s[q], s[4 + q], 0x44), u1 = _mm512_shuffle_f32x4(s[q], s[4 + q], 0xEE);
-        __m512 u2 = _mm512_shuffle_f32x4(s[8 + q], s[12 + q], 0x44), u3 = _mm512_shuffle_f32x4(s[8 + q], s[12 + q], 0xEE);
-        r[q] = _mm512_shuffle_f32x4(u0, u2, 0x88);
-        r[4 + q] = _mm512_shuffle_f32x4(u0, u2, 0xDD);
-        r[8 + q] = _mm512_shuffle_f32x4(u1, u3, 0x88);
-        r[12 + q] = _mm512_shuffle_f32x4(u1, u3, 0xDD);
-    }
-}
-
-
 CK_AVX512 void cfcam_wino_pack(const cfcam_wino *g, const float *x, float *xt, long cb0, long cb1) {
     long hp = tiles_h(g) * M + 2, wp = tiles_w(g) * M + 2, plane = g->ih * g->iw;
     for (long cb = cb0; cb < cb1; cb++) {
@@ -106,7 +78,7 @@ CK_AVX512 void cfcam_wino_pack(const cfcam_wino *g, const float *x, float *xt, l
                     long ch = cb * 16 + l;
                     v[l] = ch < g->c ? _mm512_maskz_loadu_ps(mk, x + ch * plane + y * g->iw + x0) : _mm512_setzero_ps();
                 }
-                transpose16(v);
+                ck_transpose16(v);
                 long n = g->iw - x0 < 16 ? g->iw - x0 : 16;
                 float *dst = row + (g->pl + x0) * 16;
                 for (int j = 0; j < n; j++) _mm512_storeu_ps(dst + 16 * j, v[j]);
@@ -204,7 +176,7 @@ CK_AVX512 static void output_transform(const cfcam_wino *g, const float *m, long
                     px[i * M + j] = ck_act16(p, act, vlo, vhi);   // ReLU / Clip keep NaN
                 }
             }
-            transpose16(px);   // px[k] = the 16 outputs (4x4, row-major) of channel kb*16 + k
+            ck_transpose16(px);   // px[k] = the 16 outputs (4x4, row-major) of channel kb*16 + k
             long kn = kvalid < 16 ? kvalid : 16;
             for (long k = 0; k < kn; k++) {
                 float *dst = y + (n * g->k + kb * 16 + k) * plane + th * M * g->ow + tw * M;

@@ -30,7 +30,7 @@ final class ImageDecodeErrorTests: XCTestCase {
     }
 
     func testCorruptBytesNeverCrash() throws {
-        var rng = SplitMix(seed: 5)
+        var rng = TestRNG(seed: 5)
         var refused = 0, decoded = 0
         for file in ["rgb8.png", "g4.png", "rgb444.jpg", "orient8.jpg", "lossless_rgba.webp", "lossy_rgb.webp"] {
             let full = try bytes(file)
@@ -104,18 +104,5 @@ final class ImageDecodeErrorTests: XCTestCase {
             for _ in 0..<8 { c = c & 1 != 0 ? (c >> 1) ^ 0xEDB8_8320 : c >> 1 }
         }
         return ~c
-    }
-}
-
-/// Small deterministic generator for the corruption test.
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

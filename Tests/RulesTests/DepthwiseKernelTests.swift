@@ -1,5 +1,6 @@
 import CKernels
 @testable import Rules
+import TestSupport
 import XCTest
 
 /// The channel-blocked depthwise kernel (`cfcam_depthwise_blocked`, small maps) against the
@@ -10,7 +11,7 @@ import XCTest
 final class DepthwiseKernelTests: XCTestCase {
     func testBlockedKernelMatchesPlaneLoop() throws {
         guard FastGEMM.available else { throw XCTSkip("this CPU has no AVX-512; the blocked kernel never runs") }
-        var rng = KernelRNG(seed: 11)
+        var rng = TestRNG(seed: 11)
         var checked = 0
         for trial in 0..<160 {
             let channels = [1, 5, 15, 16, 17, 31, 33, 37][trial % 8], batch = 1 + trial % 3
@@ -69,22 +70,4 @@ final class DepthwiseKernelTests: XCTestCase {
 private func withOptional(_ values: [Float]?, _ body: (UnsafePointer<Float>?) -> Void) {
     guard let values else { body(nil); return }
     values.withUnsafeBufferPointer { body($0.baseAddress) }
-}
-
-struct KernelRNG {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
-    mutating func uniform() -> Float { Float(next() >> 40) / Float(1 << 24) }
-    mutating func normal() -> Float {
-        let u1 = max(uniform(), 1e-7), u2 = uniform()
-        return (-2 * logf(u1)).squareRoot() * cosf(2 * .pi * u2)
-    }
 }

@@ -1,5 +1,6 @@
 import Graph
 @testable import Rules
+import TestSupport
 import XCTest
 
 /// cfcam's AVX-512 SGEMM against a double-precision triple loop: every tile tail (rows < 8,
@@ -10,17 +11,17 @@ final class FastGEMMTests: XCTestCase {
         guard FastGEMM.available else {
             throw XCTSkip("this CPU has no AVX-512; convolutions use OpenBLAS (covered by NNReferenceTests)")
         }
-        var rng = SplitMix(seed: 7)
+        var rng = TestRNG(seed: 7)
         var checked = 0
         for (m, n, k) in [(1, 1, 1), (3, 17, 5), (8, 48, 128), (9, 49, 129), (17, 100, 300), (64, 15, 64),
                           (13, 33, 0), (24, 96, 257), (5, 200, 31), (10, 300, 200), (3, 257, 129),
                           (20, 52, 37), (7, 50, 1000)] {   // 49..52 columns: tile + dot-product tail
             for mode in 0..<4 {   // 0: plain, 1: bias, 2: accumulate, 3: bias + relu
                 let lda = k + 3, ldb = n + 5, ldc = n + 2
-                let a = (0..<(m * lda)).map { _ in rng.uniform() }
-                let b = (0..<(max(k, 1) * ldb)).map { _ in rng.uniform() }
-                let bias = (0..<m).map { _ in rng.uniform() }
-                let c0 = (0..<(m * ldc)).map { _ in rng.uniform() }
+                let a = (0..<(m * lda)).map { _ in rng.symmetric() }
+                let b = (0..<(max(k, 1) * ldb)).map { _ in rng.symmetric() }
+                let bias = (0..<m).map { _ in rng.symmetric() }
+                let c0 = (0..<(m * ldc)).map { _ in rng.symmetric() }
                 var c = c0
                 let useBias = mode == 1 || mode == 3, acc = mode == 2, relu = mode == 3
                 a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in bias.withUnsafeBufferPointer { biasp in
@@ -57,7 +58,7 @@ final class FastGEMMTests: XCTestCase {
         guard FastGEMM.available else {
             throw XCTSkip("this CPU has no AVX-512; convolutions use OpenBLAS (covered by NNReferenceTests)")
         }
-        var rng = SplitMix(seed: 11)
+        var rng = TestRNG(seed: 11)
         let activations: [(FusedActivation?, (Double) -> Double)] = [
             (nil, { $0 }),
             (.relu, { max(0, $0) }),
@@ -73,10 +74,10 @@ final class FastGEMMTests: XCTestCase {
                     for (index, (activation, f)) in activations.enumerated() {
                         let acc = (m + n + index) % 3 == 0, useBias = !acc && index % 2 == 0
                         let lda = k + 1, ldb = n + 3, ldc = n + 2
-                        let a = (0..<(m * lda)).map { _ in rng.uniform() }
-                        let b = (0..<(k * ldb)).map { _ in rng.uniform() }
-                        let bias = (0..<m).map { _ in rng.uniform() }
-                        let c0 = (0..<(m * ldc)).map { _ in rng.uniform() }
+                        let a = (0..<(m * lda)).map { _ in rng.symmetric() }
+                        let b = (0..<(k * ldb)).map { _ in rng.symmetric() }
+                        let bias = (0..<m).map { _ in rng.symmetric() }
+                        let c0 = (0..<(m * ldc)).map { _ in rng.symmetric() }
                         var c = c0
                         a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in bias.withUnsafeBufferPointer { biasp in
                             c.withUnsafeMutableBufferPointer { cp in
@@ -139,18 +140,5 @@ final class FastGEMMTests: XCTestCase {
                 }
             }
         }
-    }
-}
-
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func uniform() -> Float {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return Float(z >> 40) / Float(1 << 24) * 2 - 1
     }
 }

@@ -1,6 +1,5 @@
 import CKernels
 import Graph
-import Synchronization
 
 /// 1x1 convolutions on maps of at most `CFCAM_NARROW_MAX` (9) positions (a 3x3 map, the last
 /// stage of small mobile networks), on cfcam's transposed narrow kernel
@@ -26,7 +25,7 @@ extension NNConvKernels {
     static func narrowConv(_ p: Problem, x: UnsafePointer<Float>, w: [Float], bias: UnsafePointer<Float>?,
                            out: UnsafeMutablePointer<Float>, threads: Int, activation: KernelActivation) {
         let m = p.outChannels, n = p.outPlane, depth = p.depth
-        let packed = NarrowWeights.shared.packed(w, rows: m, cols: depth)
+        let packed = NarrowWeights.packed(w, rows: m, cols: depth)
         let perImage = threads > 1 && p.batch < threads && m * n * depth >= 1 << 17 ? min(threads, max(1, m / 48)) : 1
         let blocks = p.batch * perImage
         packed.withUnsafeBufferPointer { pb in w.withUnsafeBufferPointer { wb in
@@ -52,35 +51,15 @@ extension NNConvKernels {
     }
 }
 
-/// Constant weight arrays packed for the narrow kernel, cached like `WinogradWeights` (the entry
-/// keeps its source alive, so its address identifies it; bounded at `limit` floats, past which it
-/// starts over).
-final class NarrowWeights: Sendable {
-    static let shared = NarrowWeights()
-    static let limit = 1 << 25   // floats (128 MiB; MobileNetV2's 3x3-map 1x1 weights: ~1 MiB)
-
-    private struct Key: Hashable { var address: UInt, count: Int, rows: Int }
-    private struct Entry { var source: [Float]; var t: [Float] }
-    private let entries = Mutex<(map: [Key: Entry], floats: Int)>(([:], 0))
+/// Constant weight arrays packed for the narrow kernel (`DerivedWeights`; 128 MiB, MobileNetV2's
+/// 3x3-map 1x1 weights take ~1 MiB).
+enum NarrowWeights {
+    static let shared = DerivedWeights(limit: 1 << 25)
 
     /// w [rows x cols] -> its panels (`cfcam_sgemm_narrow_pack`).
-    func packed(_ w: [Float], rows: Int, cols: Int) -> [Float] {
-        let address = w.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
-        let key = Key(address: address, count: w.count, rows: rows)
-        if let hit = entries.withLock({ $0.map[key] }) { return hit.t }
-        let size = cfcam_sgemm_narrow_packed_size(rows, cols)
-        let t = [Float](unsafeUninitializedCapacity: size) { buf, count in
-            w.withUnsafeBufferPointer { cfcam_sgemm_narrow_pack($0.baseAddress, rows, cols, buf.baseAddress) }
-            count = size
+    static func packed(_ w: [Float], rows: Int, cols: Int) -> [Float] {
+        shared.get(w, shape: [rows, cols], size: cfcam_sgemm_narrow_packed_size(rows, cols)) { src, dst in
+            cfcam_sgemm_narrow_pack(src, rows, cols, dst)
         }
-        entries.withLock { state in
-            if state.floats + size > Self.limit { state = ([:], 0) }
-            state.map[key] = Entry(source: w, t: t)
-            state.floats += size
-        }
-        return t
     }
-
-    /// Drops every entry (tests; memory pressure).
-    func removeAll() { entries.withLock { $0 = ([:], 0) } }
 }

@@ -53,7 +53,7 @@ extension NNConvKernels {
                              activation: KernelActivation) {
         var g = geometry
         Winograd.counter.add(1, ordering: .relaxed)
-        let u = WinogradWeights.shared.transformed(w, geometry: g)
+        let u = WinogradWeights.transformed(w, geometry: g)
         let packSize = cfcam_wino_pack_size(&g)
         let blocks = (p.inChannels + 15) / 16
         let perImage = cfcam_wino_tiles(&g)
@@ -109,36 +109,15 @@ extension NNConvKernels {
     }
 }
 
-/// Transformed Winograd weights, cached per weight array (a model's initializers are the same
-/// array on every forward pass). An entry keeps its source array alive, so its address cannot be
-/// reused by another array while the entry exists, and a mutated copy gets a new address
-/// (copy-on-write). Bounded: past `limit` floats the cache starts over.
-final class WinogradWeights: Sendable {
-    static let shared = WinogradWeights()
-    static let limit = 1 << 27   // floats (512 MiB: resnet50 at batch 8 needs ~190 MiB)
+/// Transformed Winograd weights, cached per weight array (`DerivedWeights`; 512 MiB: resnet50 at
+/// batch 8 needs ~190 MiB).
+enum WinogradWeights {
+    static let shared = DerivedWeights(limit: 1 << 27)
 
-    private struct Key: Hashable { var address: UInt, count: Int, c: Int, k: Int }
-    private struct Entry { var source: [Float]; var u: [Float] }
-    private let entries = Mutex<(map: [Key: Entry], floats: Int)>(([:], 0))
-
-    func transformed(_ w: [Float], geometry: cfcam_wino) -> [Float] {
+    static func transformed(_ w: [Float], geometry: cfcam_wino) -> [Float] {
         var g = geometry
-        let address = w.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
-        let key = Key(address: address, count: w.count, c: g.c, k: g.k)
-        if let hit = entries.withLock({ $0.map[key] }) { return hit.u }
-        let size = cfcam_wino_weights_size(&g)
-        let u = [Float](unsafeUninitializedCapacity: size) { buf, n in
-            w.withUnsafeBufferPointer { cfcam_wino_weights(&g, $0.baseAddress, buf.baseAddress) }
-            n = size
+        return shared.get(w, shape: [g.c, g.k], size: cfcam_wino_weights_size(&g)) { src, dst in
+            cfcam_wino_weights(&g, src, dst)
         }
-        entries.withLock { state in
-            if state.floats + size > Self.limit { state = ([:], 0) }
-            state.map[key] = Entry(source: w, u: u)
-            state.floats += size
-        }
-        return u
     }
-
-    /// Drops every entry (tests; memory pressure).
-    func removeAll() { entries.withLock { $0 = ([:], 0) } }
 }
