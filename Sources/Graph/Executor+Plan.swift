@@ -34,6 +34,8 @@ struct CompiledPlan: Sendable {
         /// a weight, and not also one of the other inputs.
         let inPlace: Bool
         let opset: Int
+        /// What the kernel derived from the node's attributes and input shapes (`OpMemo`).
+        let memo = OpMemo()
 
         init(index: Int, node: Node, kind: Kind, inputs: [Int], initializers: [Tensor?], outputs: [Int], frees: [Int],
              inPlace: Bool, opset: Int) {

@@ -72,7 +72,7 @@ public struct Executor: Sendable {
         switch step.kind {
         case .plain:
             store(try Executor.call(definitions[step.index], node: node, args: args, threads: threads, opset: step.opset,
-                                    constants: constants, precision: precision), step, &env)
+                                    constants: constants, precision: precision, memo: step.memo), step, &env)
         case .replaced(let definition):
             store(try Executor.call(definition, node: node, args: args, threads: threads, opset: step.opset,
                                     precision: precision), step, &env)
@@ -87,7 +87,7 @@ public struct Executor: Sendable {
                 constants = [constants.first ?? false, true, true]
             }
             let ctx = OpContext(node: runNode, inputs: args, threads: threads, opset: step.opset, constants: constants,
-                                precision: precision)
+                                precision: precision, memo: step.memo)
             let definition = definitions[step.index]
             if let kernel = definition.extensions[FusedActivation.extensionKey] as? FusedActivationKernel {
                 env[step.outputs[0]] = try Executor.inNode(node) { try kernel.forward(ctx, activation) }
@@ -139,10 +139,10 @@ public struct Executor: Sendable {
 
     /// Runs one node's kernel, wrapping any failure with the node's name and op.
     public static func call(_ def: OpDefinition, node: Node, args: [Tensor?], threads: Int, opset: Int,
-                            constants: [Bool] = [], precision: ComputePrecision = .fast) throws -> [Tensor] {
+                            constants: [Bool] = [], precision: ComputePrecision = .fast, memo: OpMemo? = nil) throws -> [Tensor] {
         try inNode(node) {
             try def.forward(OpContext(node: node, inputs: args, threads: threads, opset: opset, constants: constants,
-                                      precision: precision))
+                                      precision: precision, memo: memo))
         }
     }
 

@@ -144,11 +144,13 @@ public struct OpContext: Sendable {
     public let constants: [Bool]
     /// Which arithmetic the kernel should use (see `ComputePrecision`).
     public let precision: ComputePrecision
+    /// The node's memo in the executor's run plan (nil elsewhere): see `OpMemo`.
+    public let memo: OpMemo?
 
     public init(node: Node, inputs: [Tensor?], threads: Int = 1, opset: Int = 17, constants: [Bool] = [],
-                precision: ComputePrecision = .fast) {
+                precision: ComputePrecision = .fast, memo: OpMemo? = nil) {
         self.node = node; self.inputs = inputs; self.threads = threads; self.opset = opset; self.constants = constants
-        self.precision = precision
+        self.precision = precision; self.memo = memo
     }
 
     /// Whether input `i` is a graph initializer (see `constants`).

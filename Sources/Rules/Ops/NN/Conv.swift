@@ -33,9 +33,26 @@ enum NNConv {
     }
 
     /// Reads and checks the inputs and attributes; shared by the forward pass and the gradient.
+    /// In the executor's run plan the checked geometry is kept per node and input shapes
+    /// (`OpContext.memo`): the attributes cannot change, and the shapes are the key.
     static func setup(_ ctx: OpContext) throws -> Setup {
         let (xs, x) = try ctx.nnFloat(0, "X")
         let (ws, w) = try ctx.nnFloat(1, "W")
+        let b = try ctx.nnOptionalFloat(2, "B")
+        guard let memo = ctx.memo else { return try checkedSetup(ctx, xs: xs, x: x, ws: ws, w: w, b: b) }
+        let key = xs + [-1] + ws + [-2] + (b?.shape ?? [-3])
+        let geometry = try memo.value(for: key) { () throws -> Geometry in
+            let s = try checkedSetup(ctx, xs: xs, x: x, ws: ws, w: w, b: b)
+            return Geometry(outShape: s.outShape, problem: s.problem)
+        }
+        return Setup(xShape: xs, wShape: ws, outShape: geometry.outShape, x: x, w: w, bias: b?.values, problem: geometry.problem)
+    }
+
+    /// The part of `Setup` that depends only on the attributes and the input shapes.
+    struct Geometry: Sendable { var outShape: [Int]; var problem: NNConvKernels.Problem }
+
+    private static func checkedSetup(_ ctx: OpContext, xs: [Int], x: [Float], ws: [Int], w: [Float],
+                                     b: (shape: [Int], values: [Float])?) throws -> Setup {
         guard xs.count >= 3 else { throw GraphError.invalidShape("Conv: input has shape \(xs), expected [N, C, spatial...]") }
         guard ws.count == xs.count else {
             throw GraphError.invalidShape("Conv: weight has shape \(ws) (rank \(ws.count)), input has rank \(xs.count)")
@@ -53,7 +70,7 @@ enum NNConv {
             throw GraphError.attribute("Conv: kernel_shape \(ks) does not match weight shape \(ws)")
         }
         var bias: [Float]? = nil
-        if let b = try ctx.nnOptionalFloat(2, "B") {
+        if let b {
             try NNUtil.checkVector("Conv", "bias", b.shape, count: m)
             bias = b.values
         }
