@@ -34,15 +34,16 @@ final class DepthwiseKernelTests: XCTestCase {
             var want = [Float](repeating: 0, count: count), got = [Float](repeating: .nan, count: count)
             var planeScratch = [Float](repeating: 0, count: cfcam_depthwise_scratch(&win))
             var blockScratch = [Float](repeating: .nan, count: cfcam_depthwise_blocked_scratch(&win))
-            let blocks = batch * ((channels + 15) / 16), split = blocks / 2
+            // Row splits 1 to 4 (more than the output has rows leaves some tasks empty).
+            let splits = 1 + (trial / 8) % 4, tasks = batch * ((channels + 15) / 16) * splits, split = tasks / 2
             withOptional(bias) { b in
                 cfcam_depthwise(&win, x, w, b, &want, 0, batch * channels, channels, 1, &planeScratch, act, lo, hi, 0)
-                // Two calls (blocks 0 ..< split, split ..< all) as two threads would make them.
-                cfcam_depthwise_blocked(&win, x, w, b, &got, 0, split, channels, &blockScratch, act, lo, hi)
-                cfcam_depthwise_blocked(&win, x, w, b, &got, split, blocks, channels, &blockScratch, act, lo, hi)
+                // Two calls (tasks 0 ..< split, split ..< all) as two threads would make them.
+                cfcam_depthwise_blocked(&win, x, w, b, &got, 0, split, channels, splits, &blockScratch, act, lo, hi)
+                cfcam_depthwise_blocked(&win, x, w, b, &got, split, tasks, channels, splits, &blockScratch, act, lo, hi)
             }
             let what = "C \(channels) N \(batch) in \(ih)x\(iw) out \(oh)x\(ow) k \(kh)x\(kw) s \(sh),\(sw) d \(dh),\(dw) "
-                + "pads \(ph),\(pw) act \(act) bias \(bias != nil)"
+                + "pads \(ph),\(pw) act \(act) bias \(bias != nil) splits \(splits)"
             for i in 0..<count {
                 XCTAssertEqual(got[i], want[i], accuracy: 2e-5 * max(1, abs(want[i])), "\(what) at \(i)")
             }

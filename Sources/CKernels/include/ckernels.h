@@ -102,12 +102,13 @@ void cfcam_depthwise(const cfcam_window *g, const float *x, const float *w, cons
                      long p0, long p1, long channels, long multiplier, float *scratch, int act, float lo, float hi,
                      int simd);
 /// The same convolution for small maps with 16 channels in the vector lanes (depthwise_blocked.c),
-/// multiplier 1 only: blocks b0..<b1 of (image, 16 channels), block b = image * ceil(channels / 16)
-/// + channel block. `scratch` holds cfcam_depthwise_blocked_scratch(g) floats (one thread's).
-/// AVX-512 only: call only when cfcam_sgemm_available() returned 1.
+/// multiplier 1 only, at most 64 taps: tasks t0..<t1, task t = block * splits + s computing output
+/// rows [oh * s / splits, oh * (s + 1) / splits) of block t / splits, block = image *
+/// ceil(channels / 16) + channel block. `scratch` holds cfcam_depthwise_blocked_scratch(g) floats
+/// (one thread's). AVX-512 only: call only when cfcam_sgemm_available() returned 1.
 long cfcam_depthwise_blocked_scratch(const cfcam_window *g);
 void cfcam_depthwise_blocked(const cfcam_window *g, const float *x, const float *w, const float *bias, float *y,
-                             long b0, long b1, long channels, float *scratch, int act, float lo, float hi);
+                             long t0, long t1, long channels, long splits, float *scratch, int act, float lo, float hi);
 /// y[i] = act(y[i]) for i < n (the same activations, in place).
 void cfcam_activate(float *y, long n, int act, float lo, float hi);
 void cfcam_activate_simd(float *y, long n, int act, float lo, float hi, int simd);

@@ -76,13 +76,15 @@ extension NNConvKernels {
         var win = win
         let scratch = cfcam_depthwise_blocked_scratch(&win)
         let blocks = p.batch * ((p.outChannels + 15) / 16)
+        // Too few blocks to share evenly (3 blocks on 2 threads run 2 + 1) also split output rows.
+        let splits = threads > 1 && blocks < 4 * threads ? min(p.geo.output[0], (2 * threads + blocks - 1) / blocks) : 1
         func all(_ b: UnsafePointer<Float>?) {
             // About 16k multiply-adds per task at least, so tiny layers stay on one thread.
-            let perBlock = 16 * p.outPlane * p.geo.kernel[0] * p.geo.kernel[1]
-            parallelChunks(blocks, threads: threads, minChunk: max(1, (1 << 14) / max(1, perBlock))) { r in
+            let perTask = 16 * p.outPlane * p.geo.kernel[0] * p.geo.kernel[1] / splits
+            parallelChunks(blocks * splits, threads: threads, minChunk: max(1, (1 << 14) / max(1, perTask))) { r in
                 ScratchPool.shared.with(scratch) { s in
                     var w2 = win
-                    cfcam_depthwise_blocked(&w2, x, w, b, out, r.lowerBound, r.upperBound, p.outChannels, s,
+                    cfcam_depthwise_blocked(&w2, x, w, b, out, r.lowerBound, r.upperBound, p.outChannels, splits, s,
                                             activation.kind, activation.lo, activation.hi)
                 }
             }
