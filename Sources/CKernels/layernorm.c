@@ -1,24 +1,9 @@
 // LayerNormalization over contiguous rows at the fast precision: per row the mean, then the
 // biased variance around it (two passes, 16 float lanes each, summed across lanes at the end),
-// then y = (x - mean) * (1 / sqrt(var + eps)) * scale[i] + bias[i] in one more pass. The portable
-// loop accumulates in double (as the reference precision's Swift loop does).
+// then y = (x - mean) * (1 / sqrt(var + eps)) * scale[i] + bias[i] in one more pass. AVX-512 only:
+// without it (and at the reference precision) the Swift loop, accumulating in double, runs instead.
 #include "include/ckernels.h"
 #include <math.h>
-
-static void layernorm_rows_plain(const float *x, float *y, long rows, long n, const float *scale,
-                                 const float *bias, float eps) {
-    for (long r = 0; r < rows; r++) {
-        const float *src = x + r * n;
-        float *dst = y + r * n;
-        double mean = 0, var = 0;
-        for (long i = 0; i < n; i++) mean += src[i];
-        mean /= (double)n;
-        for (long i = 0; i < n; i++) { double d = src[i] - mean; var += d * d; }
-        var /= (double)n;
-        float inv = (float)(1.0 / sqrt(var + (double)eps)), m = (float)mean;
-        for (long i = 0; i < n; i++) dst[i] = (src[i] - m) * inv * scale[i] + (bias ? bias[i] : 0.0f);
-    }
-}
 
 #if defined(__x86_64__)
 #include "ck_simd.h"
@@ -60,16 +45,14 @@ CK_AVX512 static void layernorm_rows_avx512(const float *x, float *y, long rows,
     }
 }
 
-void cfcam_layernorm_rows(const float *x, float *y, long rows, long n, const float *scale, const float *bias,
-                          float eps, int simd) {
-    if (n <= 0) return;
-    if (simd && cfcam_sgemm_available()) layernorm_rows_avx512(x, y, rows, n, scale, bias, eps);
-    else layernorm_rows_plain(x, y, rows, n, scale, bias, eps);
+CK_AVX512 void cfcam_layernorm_rows(const float *x, float *y, long rows, long n, const float *scale,
+                                    const float *bias, float eps) {
+    if (n > 0) layernorm_rows_avx512(x, y, rows, n, scale, bias, eps);
 }
 #else
 void cfcam_layernorm_rows(const float *x, float *y, long rows, long n, const float *scale, const float *bias,
-                          float eps, int simd) {
-    (void)simd;
-    if (n > 0) layernorm_rows_plain(x, y, rows, n, scale, bias, eps);
+                          float eps) {
+    // Not reached: callers check cfcam_sgemm_available() first.
+    (void)x; (void)y; (void)rows; (void)n; (void)scale; (void)bias; (void)eps;
 }
 #endif

@@ -122,10 +122,10 @@ void cfcam_erf(const float *x, float *y, long n, int gelu, int simd);
 /// maximum is not finite subtracts 0, as the Swift Softmax does).
 void cfcam_softmax_rows(const float *x, float *y, long rows, long n, int simd);
 /// LayerNormalization of `rows` contiguous rows of n floats (layernorm.c): mean, biased variance,
-/// y = (x - mean) / sqrt(var + eps) * scale[i] + bias[i] (bias may be NULL). `simd` 1 uses AVX-512
-/// (float accumulation in 16 lanes) where the CPU has it; the portable loop accumulates in double.
+/// y = (x - mean) / sqrt(var + eps) * scale[i] + bias[i] (bias may be NULL), float statistics in 16
+/// lanes. AVX-512 only: call only when cfcam_sgemm_available() returned 1.
 void cfcam_layernorm_rows(const float *x, float *y, long rows, long n, const float *scale, const float *bias,
-                          float eps, int simd);
+                          float eps);
 /// out[p] = mean of x[p * size ..< (p + 1) * size] for p < planes (0 for empty planes).
 void cfcam_plane_means(const float *x, float *out, long planes, long size, int simd);
 /// y[p * size + i] = x[p * size + i] * s[p] for p < planes, i < size; y may be x.

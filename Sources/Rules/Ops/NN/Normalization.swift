@@ -97,7 +97,7 @@ enum NNNormalization {
                           let bp = bb.baseAddress else { return }
                     parallelChunks(p.rows, threads: ctx.threads, minChunk: max(1, 8192 / p.size)) { r in
                         cfcam_layernorm_rows(xp + r.lowerBound * p.size, op + r.lowerBound * p.size, r.count, p.size,
-                                             sp, bp, p.eps, 1)
+                                             sp, bp, p.eps)
                     }
                 } } }
                 initialized = p.x.count
