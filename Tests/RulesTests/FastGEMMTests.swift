@@ -31,21 +31,9 @@ final class FastGEMMTests: XCTestCase {
                                        accumulate: acc, relu: relu)
                     }
                 } } }
-                for i in 0..<m {
-                    for j in 0..<ldc {
-                        let got = c[i * ldc + j]
-                        guard j < n else {
-                            XCTAssertEqual(got, c0[i * ldc + j], "padding column written (m \(m) n \(n) k \(k) mode \(mode))")
-                            continue
-                        }
-                        var want = acc ? Double(c0[i * ldc + j]) : (useBias ? Double(bias[i]) : 0)
-                        for p in 0..<k { want += Double(a[i * lda + p]) * Double(b[p * ldb + j]) }
-                        if relu { want = max(0, want) }
-                        XCTAssertEqual(Double(got), want, accuracy: 1e-5 * Double(max(k, 1)).squareRoot() + 1e-6,
-                                       "C[\(i)][\(j)] m \(m) n \(n) k \(k) mode \(mode)")
-                        checked += 1
-                    }
-                }
+                checked += checkGEMM(c, c0: c0, m: m, n: n, k: k, ldc: ldc, a: { a[$0 * lda + $1] }, b: { b[$0 * ldb + $1] },
+                                     start: { acc ? Double(c0[$0 * ldc + $1]) : (useBias ? Double(bias[$0]) : 0) },
+                                     f: { relu ? max(0, $0) : $0 }, "m \(m) n \(n) k \(k) mode \(mode)")
             }
         }
         XCTAssertGreaterThan(checked, 10_000)
@@ -87,21 +75,10 @@ final class FastGEMMTests: XCTestCase {
                             }
                         } } }
                         let what = "m \(m) n \(n) k \(k) \(String(describing: activation)) acc \(acc) bias \(useBias)"
-                        for i in 0..<m {
-                            for j in 0..<ldc {
-                                let got = c[i * ldc + j]
-                                guard j < n else {
-                                    XCTAssertEqual(got, c0[i * ldc + j], "padding column written (\(what))")
-                                    continue
-                                }
-                                var sum = acc ? Double(c0[i * ldc + j]) : (useBias ? Double(bias[i]) : 0)
-                                for p in 0..<k { sum += Double(a[i * lda + p]) * Double(b[p * ldb + j]) }
-                                let want: Double = f(sum)
-                                let tolerance: Double = 1e-5 * Double(k).squareRoot() + 1e-6
-                                XCTAssertEqual(Double(got), want, accuracy: tolerance, "C[\(i)][\(j)] \(what)")
-                                checked += 1
-                            }
-                        }
+                        checked += checkGEMM(c, c0: c0, m: m, n: n, k: k, ldc: ldc, a: { a[$0 * lda + $1] },
+                                             b: { b[$0 * ldb + $1] },
+                                             start: { acc ? Double(c0[$0 * ldc + $1]) : (useBias ? Double(bias[$0]) : 0) },
+                                             f: f, what)
                     }
                 }
             }

@@ -44,21 +44,10 @@ final class NarrowGEMMTests: XCTestCase {
                             } }
                         } }
                         XCTAssertEqual(done, 1, "m \(m) n \(n) k \(k)")
-                        for i in 0..<m {
-                            for j in 0..<ldc {
-                                let got = c[i * ldc + j]
-                                guard j < n else {
-                                    XCTAssertEqual(got, c0[i * ldc + j], "padding column written (m \(m) n \(n) k \(k))")
-                                    continue
-                                }
-                                var sum = useBias ? Double(bias[i]) : 0
-                                for p in 0..<k { sum += Double(w[i * k + p]) * Double(x[p * n + j]) }
-                                let want = Self.apply(activation, sum)
-                                XCTAssertEqual(Double(got), want, accuracy: 1e-5 * Double(k).squareRoot() + 1e-6,
-                                               "C[\(i)][\(j)] m \(m) n \(n) k \(k) \(String(describing: activation))")
-                                checked += 1
-                            }
-                        }
+                        checked += checkGEMM(c, c0: c0, m: m, n: n, k: k, ldc: ldc, a: { w[$0 * k + $1] },
+                                             b: { x[$0 * n + $1] }, start: { i, _ in useBias ? Double(bias[i]) : 0 },
+                                             f: { Self.apply(activation, $0) },
+                                             "m \(m) n \(n) k \(k) \(String(describing: activation))")
                     }
                 }
             }
