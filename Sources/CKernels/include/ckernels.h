@@ -101,6 +101,15 @@ long cfcam_depthwise_scratch(const cfcam_window *g);
 void cfcam_depthwise(const cfcam_window *g, const float *x, const float *w, const float *bias, float *y,
                      long p0, long p1, long channels, long multiplier, float *scratch, int act, float lo, float hi,
                      int simd);
+/// The same convolution read straight from the input, without the padded copy (depthwise_direct.c):
+/// stride 1 or 2 across, dilation 1, kernel width <= 7, output width <= 512. Returns 0 (and does
+/// nothing) when the geometry does not fit or the CPU lacks AVX-512; the caller then runs
+/// cfcam_depthwise. `scratch` holds cfcam_depthwise_direct_scratch(g) floats (one thread's).
+int cfcam_depthwise_direct_fits(const cfcam_window *g);
+long cfcam_depthwise_direct_scratch(const cfcam_window *g);
+int cfcam_depthwise_direct(const cfcam_window *g, const float *x, const float *w, const float *bias, float *y,
+                           long p0, long p1, long channels, long multiplier, float *scratch, int act, float lo,
+                           float hi);
 /// The same convolution for small maps with 16 channels in the vector lanes (depthwise_blocked.c),
 /// multiplier 1 only, at most 64 taps: tasks t0..<t1, task t = block * splits + s computing output
 /// rows [oh * s / splits, oh * (s + 1) / splits) of block t / splits, block = image *

@@ -25,10 +25,11 @@ struct KernelActivation {
     }
 }
 
-/// The direct depthwise convolution in C (`Sources/CKernels/depthwise.c`): each plane is copied
-/// into a zero-padded scratch block split into stride phases, so every tap is a contiguous
-/// vector load; the bias and the fused activation are applied before the store. Planes (image,
-/// channel) are split across threads, each with its own padded block.
+/// The direct depthwise convolution in C. Wide maps at stride 1 or 2 read each plane in place,
+/// several output rows and vectors at a time (`Sources/CKernels/depthwise_direct.c`); other
+/// geometries copy each plane into a zero-padded scratch block split into stride phases, so every
+/// tap is a contiguous vector load (`depthwise.c`). Either way the bias and the fused activation
+/// are applied before the store. Planes (image, channel) are split across threads.
 extension NNConvKernels {
     static func directDepthwise(_ p: Problem, x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: [Float]?,
                                 out: UnsafeMutablePointer<Float>, threads: Int, activation: KernelActivation) {
@@ -40,12 +41,17 @@ extension NNConvKernels {
             blockedDepthwise(p, win: win, x: x, w: w, bias: bias, out: out, threads: threads, activation: activation)
             return
         }
-        let scratch = cfcam_depthwise_scratch(&win)
+        // Wide maps at stride 1 or 2 read the input directly (`depthwise_direct.c`); the rest
+        // (other strides, dilations, wide kernels, no AVX-512) take the padded-copy kernel.
+        let direct = FastGEMM.enabled && directDepthwiseEnabled && cfcam_depthwise_direct_fits(&win) != 0
+        let scratch = direct ? cfcam_depthwise_direct_scratch(&win) : cfcam_depthwise_scratch(&win)
         let planes = p.batch * p.outChannels
         let simd: Int32 = FastGEMM.enabled ? 1 : 0
         func body(_ r: Range<Int>, _ b: UnsafePointer<Float>?) {
             ScratchPool.shared.with(scratch) { s in
                 var w2 = win
+                if direct && cfcam_depthwise_direct(&w2, x, w, b, out, r.lowerBound, r.upperBound, p.outChannels, p.mg,
+                                                    s, activation.kind, activation.lo, activation.hi) != 0 { return }
                 cfcam_depthwise(&w2, x, w, b, out, r.lowerBound, r.upperBound, p.outChannels, p.mg, s,
                                 activation.kind, activation.lo, activation.hi, simd)
             }
@@ -57,6 +63,9 @@ extension NNConvKernels {
         }
         if let bias { bias.withUnsafeBufferPointer { all($0.baseAddress) } } else { all(nil) }
     }
+
+    /// `CFCAM_DEPTHWISE_DIRECT=0` keeps wide maps on the padded-copy plane kernel (A/B benchmarks).
+    nonisolated(unsafe) static var directDepthwiseEnabled = getenvString("CFCAM_DEPTHWISE_DIRECT") != "0"
 
     /// `CFCAM_DEPTHWISE_BLOCKED=0` keeps every depthwise layer on the plane kernel (A/B benchmarks).
     nonisolated(unsafe) static var blockedDepthwiseEnabled = getenvString("CFCAM_DEPTHWISE_BLOCKED") != "0"
