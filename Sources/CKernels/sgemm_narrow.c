@@ -34,8 +34,11 @@ void cfcam_sgemm_narrow_pack(const float *w, long m, long k, float *wp) {
 #define CK_UNROLL _Pragma("clang loop unroll(full)")
 
 /// Channels i0 ..< i0 + 16 nv (mc valid) for all R positions: R and nv compile-time constants.
-CK_AVX512 CK_INLINE void narrow_tile(const int R, const int nv, long k, const float *xt, const float *wt, long ldwt,
-                                     long mc, float *c, long ldc, const float *bias, int act, float lo, float hi) {
+/// Position r's value at depth p is xt[r * rs + p * ps] (rs = k, ps = 1: the transposed copy; rs =
+/// 1, ps = ldx: X read in place).
+CK_AVX512 CK_INLINE void narrow_tile(const int R, const int nv, long k, const float *xt, long rs, long ps,
+                                     const float *wt, long ldwt, long mc, float *c, long ldc, const float *bias,
+                                     int act, float lo, float hi) {
     __m512 acc[9][3];
     __mmask16 mk[3];
     CK_UNROLL
@@ -50,7 +53,7 @@ CK_AVX512 CK_INLINE void narrow_tile(const int R, const int nv, long k, const fl
         for (int v = 0; v < nv; v++) bv[v] = _mm512_maskz_loadu_ps(mk[v], wt + p * ldwt + 16 * v);
         CK_UNROLL
         for (int r = 0; r < R; r++) {
-            __m512 av = _mm512_set1_ps(xt[r * k + p]);
+            __m512 av = _mm512_set1_ps(xt[r * rs + p * ps]);
             CK_UNROLL
             for (int v = 0; v < nv; v++) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
         }
@@ -76,9 +79,9 @@ CK_AVX512 CK_INLINE void narrow_rows(const int R, long m, long k, const float *x
     for (long i = 0; i < m; i += 48) {
         long mc = m - i < 48 ? m - i : 48;
         const float *bi = bias ? bias + i : 0, *panel = wp + i * k;
-        if (mc > 32) narrow_tile(R, 3, k, xt, panel, 48, mc, c + i * ldc, ldc, bi, act, lo, hi);
-        else if (mc > 16) narrow_tile(R, 2, k, xt, panel, 48, mc, c + i * ldc, ldc, bi, act, lo, hi);
-        else narrow_tile(R, 1, k, xt, panel, 48, mc, c + i * ldc, ldc, bi, act, lo, hi);
+        if (mc > 32) narrow_tile(R, 3, k, xt, k, 1, panel, 48, mc, c + i * ldc, ldc, bi, act, lo, hi);
+        else if (mc > 16) narrow_tile(R, 2, k, xt, k, 1, panel, 48, mc, c + i * ldc, ldc, bi, act, lo, hi);
+        else narrow_tile(R, 1, k, xt, k, 1, panel, 48, mc, c + i * ldc, ldc, bi, act, lo, hi);
     }
 }
 
@@ -115,6 +118,60 @@ CK_AVX512 static void narrow_avx512(long m, long n, long k, const float *wt, con
     }
 }
 
+/// Positions j0 ..< j0 + R of one 48-channel panel (mc valid channels), X read in place.
+#define CK_LANES_FN(R)                                                                                         \
+    CK_AVX512 __attribute__((noinline)) static void lanes_##R(long k, const float *x, long ldx, const float *panel, \
+                                                              long mc, float *c, long ldc, const float *bias,  \
+                                                              int act, float lo, float hi) {                   \
+        if (mc > 32) narrow_tile(R, 3, k, x, 1, ldx, panel, 48, mc, c, ldc, bias, act, lo, hi);                \
+        else if (mc > 16) narrow_tile(R, 2, k, x, 1, ldx, panel, 48, mc, c, ldc, bias, act, lo, hi);           \
+        else narrow_tile(R, 1, k, x, 1, ldx, panel, 48, mc, c, ldc, bias, act, lo, hi);                        \
+    }
+CK_LANES_FN(1)
+CK_LANES_FN(2)
+CK_LANES_FN(3)
+CK_LANES_FN(4)
+CK_LANES_FN(5)
+CK_LANES_FN(6)
+CK_LANES_FN(7)
+CK_LANES_FN(8)
+
+CK_AVX512 static void lanes_block(long r, long k, const float *x, long ldx, const float *panel, long mc, float *c,
+                                  long ldc, const float *bias, int act, float lo, float hi) {
+    switch (r) {
+    case 1: lanes_1(k, x, ldx, panel, mc, c, ldc, bias, act, lo, hi); break;
+    case 2: lanes_2(k, x, ldx, panel, mc, c, ldc, bias, act, lo, hi); break;
+    case 3: lanes_3(k, x, ldx, panel, mc, c, ldc, bias, act, lo, hi); break;
+    case 4: lanes_4(k, x, ldx, panel, mc, c, ldc, bias, act, lo, hi); break;
+    case 5: lanes_5(k, x, ldx, panel, mc, c, ldc, bias, act, lo, hi); break;
+    case 6: lanes_6(k, x, ldx, panel, mc, c, ldc, bias, act, lo, hi); break;
+    case 7: lanes_7(k, x, ldx, panel, mc, c, ldc, bias, act, lo, hi); break;
+    default: lanes_8(k, x, ldx, panel, mc, c, ldc, bias, act, lo, hi); break;
+    }
+}
+
+int cfcam_sgemm_lanes(long m, long n, long k, long images, const float *wp, long p0, long p1, const float *x,
+                      long ldx, long xstride, float *c, long ldc, long cstride, const float *bias, int act, float lo,
+                      float hi) {
+    if (n < 1 || k < 1 || images < 1 || !cfcam_sgemm_available()) return 0;
+    for (long p = p0; p < p1; p++) {
+        long i = 48 * p;
+        if (i >= m) break;
+        long mc = m - i < 48 ? m - i : 48;
+        const float *panel = wp + i * k, *bi = bias ? bias + i : 0;
+        // ceil(n / 8) blocks of near-equal size: 49 positions run as 7 x 7, not 6 x 8 + 1 (a
+        // one-position block pays a whole pass over the panel for 3 FMAs per step).
+        long blocks = (n + 7) / 8;
+        for (long img = 0; img < images; img++)
+            for (long b = 0; b < blocks; b++) {
+                long j0 = b * n / blocks, j1 = (b + 1) * n / blocks;
+                lanes_block(j1 - j0, k, x + img * xstride + j0, ldx, panel, mc, c + img * cstride + i * ldc + j0, ldc,
+                            bi, act, lo, hi);
+            }
+    }
+    return 1;
+}
+
 int cfcam_sgemm_narrow(long m, long n, long k, const float *wp, const float *x, long ldx, float *c, long ldc,
                        const float *bias, int act, float lo, float hi, float *scratch) {
     if (n < 1 || n > CFCAM_NARROW_MAX || k < 1 || !cfcam_sgemm_available()) return 0;
@@ -123,6 +180,14 @@ int cfcam_sgemm_narrow(long m, long n, long k, const float *wp, const float *x, 
     return 1;
 }
 #else
+int cfcam_sgemm_lanes(long m, long n, long k, long images, const float *wp, long p0, long p1, const float *x,
+                      long ldx, long xstride, float *c, long ldc, long cstride, const float *bias, int act, float lo,
+                      float hi) {
+    (void)m; (void)n; (void)k; (void)images; (void)wp; (void)p0; (void)p1; (void)x; (void)ldx; (void)xstride;
+    (void)c; (void)ldc; (void)cstride; (void)bias; (void)act; (void)lo; (void)hi;
+    return 0;
+}
+
 int cfcam_sgemm_narrow(long m, long n, long k, const float *wp, const float *x, long ldx, float *c, long ldc,
                        const float *bias, int act, float lo, float hi, float *scratch) {
     (void)m; (void)n; (void)k; (void)wp; (void)x; (void)ldx; (void)c; (void)ldc; (void)bias;

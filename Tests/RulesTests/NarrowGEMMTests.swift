@@ -3,8 +3,8 @@ import Graph
 @testable import Rules
 import XCTest
 
-/// The transposed narrow kernel (`Sources/CKernels/sgemm_narrow.c`, C = W X for n <= 9 columns)
-/// against a double-precision loop: every column count 1..9, channel counts around the 16-lane
+/// The transposed narrow kernels (`Sources/CKernels/sgemm_narrow.c`, C = W X for n <= 9 columns,
+/// and the in-place one for any n) against a double-precision loop: every column count 1..9, channel counts around the 16-lane
 /// blocks and the 48-channel tile (1, 15, 16, 17, 47, 48, 50, 100), a depth of 1 and a deep one,
 /// with and without bias, every epilogue activation, a padded output stride; the weights packed in
 /// 48-channel panels by `cfcam_sgemm_narrow_pack`.
@@ -55,6 +55,53 @@ final class NarrowGEMMTests: XCTestCase {
         XCTAssertGreaterThan(checked, 30_000)
     }
 
+    /// `cfcam_sgemm_lanes` (any n, X read in place, several images, a panel range) against the same
+    /// double-precision loop: position counts around the blocks of 8 (10, 17, 49, 64, 100, 255),
+    /// channel counts around the panels, padded X and C strides, three images, panel ranges that
+    /// cover the channels in two calls as two threads make them, every activation.
+    func testLanesKernelAgainstDoublePrecisionLoop() throws {
+        guard FastGEMM.available else { throw XCTSkip("this CPU has no AVX-512; the lanes kernel never runs") }
+        var state: UInt64 = 17
+        func uniform() -> Float {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Float(state >> 40) / Float(1 << 24) * 2 - 1
+        }
+        let activations: [FusedActivation?] = [nil, .relu, .clip(lo: -0.2, hi: 0.3), .hardSwish, .sigmoid, .silu]
+        var checked = 0
+        for (trial, (n, m, k)) in [(10, 16, 64), (17, 50, 70), (49, 100, 96), (64, 47, 1), (100, 17, 33),
+                                   (255, 96, 65), (49, 320, 130), (12, 1, 8)].enumerated() {
+            let activation = activations[trial % activations.count], images = 3
+            let ldx = n + 2, ldc = n + 1, xstride = k * ldx + 5, cstride = m * ldc + 3
+            let w = (0..<(m * k)).map { _ in uniform() }
+            var wp = [Float](repeating: .nan, count: cfcam_sgemm_narrow_packed_size(m, k))
+            cfcam_sgemm_narrow_pack(w, m, k, &wp)
+            let x = (0..<(images * xstride)).map { _ in uniform() }
+            let bias = (0..<m).map { _ in uniform() }, useBias = trial % 3 != 1
+            let c0 = (0..<(images * cstride)).map { _ in uniform() }
+            var c = c0
+            let act = KernelActivation(activation), panels = (m + 47) / 48, split = panels / 2
+            var done: [Int32] = []
+            for range in [0..<split, split..<panels] {
+                done.append(cfcam_sgemm_lanes(m, n, k, images, wp, range.lowerBound, range.upperBound, x, ldx, xstride,
+                                              &c, ldc, cstride, useBias ? bias : nil, act.kind, act.lo, act.hi))
+            }
+            XCTAssertEqual(done, [1, 1])
+            for i in 0..<images {
+                let what = "m \(m) n \(n) k \(k) image \(i) \(String(describing: activation))"
+                checked += checkGEMM(Array(c[(i * cstride)..<(i * cstride + m * ldc)]),
+                                     c0: Array(c0[(i * cstride)..<(i * cstride + m * ldc)]), m: m, n: n, k: k, ldc: ldc,
+                                     a: { w[$0 * k + $1] }, b: { x[i * xstride + $0 * ldx + $1] },
+                                     start: { r, _ in useBias ? Double(bias[r]) : 0 }, f: { Self.apply(activation, $0) },
+                                     what)
+                // Between the images: untouched.
+                for j in (i * cstride + m * ldc)..<min(c.count, (i + 1) * cstride) {
+                    XCTAssertEqual(c[j], c0[j], "written between images at \(j) (\(what))")
+                }
+            }
+        }
+        XCTAssertGreaterThan(checked, 100_000)
+    }
+
     /// Shapes it does not take (n = 0 or > 9, empty depth) are refused, nothing written.
     func testRefusesOtherShapes() throws {
         guard FastGEMM.available else { throw XCTSkip("this CPU has no AVX-512") }
@@ -95,6 +142,44 @@ final class NarrowGEMMTests: XCTestCase {
                                                          (3, 24, 100, 3, 2, .hardSwish), (2, 112, 1280, 3, 1, .relu)] {
             let p = problem(batch: batch, c: c, m: m, side: side)
             XCTAssertTrue(NNConvKernels.narrowFits(p))
+            let x = (0..<(batch * c * side * side)).map { _ in uniform() * 3 }
+            let w = (0..<(m * c)).map { _ in uniform() * 0.3 }
+            let bias = (0..<m).map { _ in uniform() }
+            let got = NNConvKernels.run(p, x: x, w: w, bias: bias, threads: threads, activation: activation,
+                                        constantWeights: true)
+            let want = NNConvKernels.run(p, x: x, w: w, bias: bias, threads: 1, activation: activation, fast: false)
+            XCTAssertEqual(got.count, want.count)
+            for i in 0..<min(got.count, want.count) {
+                XCTAssertEqual(got[i], want[i], accuracy: 1e-5 * max(1, abs(want[i])), "batch \(batch) m \(m) c \(c) at \(i)")
+            }
+        }
+    }
+
+    /// The batched small-map path (`NNConvKernels.lanesConv` through `run`) against the float64
+    /// loop: 7x7 and 14x14 maps, batches 2 to 5, one and two threads (split by images when the
+    /// panels are few, by panels when there are many), and which problems take it.
+    func testLanesConvolution() throws {
+        guard FastGEMM.enabled else { throw XCTSkip("this CPU has no AVX-512 (or CFCAM_GEMM=openblas)") }
+        var state: UInt64 = 21
+        func uniform() -> Float {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Float(state >> 40) / Float(1 << 24) * 2 - 1
+        }
+        func problem(batch: Int, c: Int, m: Int, side: Int) -> NNConvKernels.Problem {
+            let geo = NNWindow(input: [side, side], kernel: [1, 1], strides: [1, 1], dilations: [1, 1],
+                               padsBegin: [0, 0], padsEnd: [0, 0], output: [side, side])
+            return NNConvKernels.Problem(batch: batch, inChannels: c, outChannels: m, group: 1, geo: geo)
+        }
+        XCTAssertTrue(NNConvKernels.lanesFits(problem(batch: 8, c: 960, m: 320, side: 7)))
+        XCTAssertFalse(NNConvKernels.lanesFits(problem(batch: 1, c: 960, m: 320, side: 7)), "one image: the GEMM")
+        XCTAssertFalse(NNConvKernels.lanesFits(problem(batch: 8, c: 32, m: 320, side: 7)), "depth 32: the GEMM")
+        XCTAssertFalse(NNConvKernels.lanesFits(problem(batch: 8, c: 960, m: 320, side: 3)), "9 positions: narrow")
+        XCTAssertFalse(NNConvKernels.lanesFits(problem(batch: 8, c: 96, m: 64, side: 16)), "256 positions: the GEMM")
+        for (batch, c, m, side, threads, activation) in [(2, 96, 320, 7, 2, FusedActivation.clip(lo: 0, hi: 6)),
+                                                         (5, 64, 40, 14, 2, .silu), (3, 130, 500, 7, 2, nil),
+                                                         (2, 70, 100, 11, 1, .hardSwish)] {
+            let p = problem(batch: batch, c: c, m: m, side: side)
+            XCTAssertTrue(NNConvKernels.lanesFits(p))
             let x = (0..<(batch * c * side * side)).map { _ in uniform() * 3 }
             let w = (0..<(m * c)).map { _ in uniform() * 0.3 }
             let bias = (0..<m).map { _ in uniform() }

@@ -86,6 +86,14 @@ long cfcam_sgemm_narrow_scratch(long n, long k);
 int cfcam_sgemm_narrow(long m, long n, long k, const float *wp, const float *x, long ldx, float *c, long ldc,
                        const float *bias, int act, float lo, float hi, float *scratch);
 /// W [m x k] (row-major) -> wp: panels of 48 rows (the last zero-padded), each k x 48 floats with
+/// The same transposed product for any n, X read in place (no copy): positions in blocks of 8 as
+/// the tile's rows, for `images` products at once (image i: X at x + i * xstride, C at
+/// c + i * cstride), over 48-channel panels p0 ..< p1 of the packed W (a thread's share). Each
+/// panel stays in L2 while every image and position block runs over it. Returns 0 (and writes
+/// nothing) without AVX-512 or for an empty shape.
+int cfcam_sgemm_lanes(long m, long n, long k, long images, const float *wp, long p0, long p1, const float *x,
+                      long ldx, long xstride, float *c, long ldc, long cstride, const float *bias, int act, float lo,
+                      float hi);
 /// wp[i0 * k + p * 48 + c] = W[i0 + c][p]; cfcam_sgemm_narrow_packed_size(m, k) floats.
 long cfcam_sgemm_narrow_packed_size(long m, long k);
 void cfcam_sgemm_narrow_pack(const float *w, long m, long k, float *wp);

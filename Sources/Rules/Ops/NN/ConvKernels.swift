@@ -91,6 +91,8 @@ enum NNConvKernels {
                                              activation: activation)
                             } else if constantWeights && narrowFits(p) {
                                 narrowConv(p, x: xp, w: w, bias: bp, out: op, threads: threads, activation: activation)
+                            } else if constantWeights && lanesFits(p) {
+                                lanesConv(p, x: xp, w: w, bias: bp, out: op, threads: threads, activation: activation)
                             } else {
                                 fastConv(p, x: xp, w: wp, bias: bp, out: op, threads: threads, activation: activation)
                             }

@@ -51,6 +51,62 @@ extension NNConvKernels {
     }
 }
 
+/// Batches of 1x1 convolutions on small maps (10 to `lanesMaxPlane` positions: 7x7 and 14x14
+/// stages) with the same packed panels and output channels in the lanes, reading the input in place in blocks of 8
+/// positions (`cfcam_sgemm_lanes`). Batches run every image over one 48-channel panel while it sits
+/// in L2, so each weight is read once per forward pass, with no side-by-side copy of the images'
+/// columns and no copy back out (the shared-GEMM path for batches of small maps needs both).
+/// MobileNetV2 at batch 8: its 7x7 projections ran in 0.6 to 0.75 of their time. A single image
+/// keeps the GEMM path: the same speed there (measured on one core, 7x7 and 14x14 shapes). So do
+/// depths below 64: the 16x16 transposes before the stores cost more than a short product saves.
+extension NNConvKernels {
+    static let lanesMaxPlane = 256
+    /// `CFCAM_LANES=0` keeps these layers on the shared GEMM (A/B benchmarks).
+    nonisolated(unsafe) static var lanesEnabled = getenvString("CFCAM_LANES") != "0"
+
+    static func lanesFits(_ p: Problem) -> Bool {
+        lanesEnabled && FastGEMM.enabled && p.isPointwise && p.group == 1 && p.depth > 0
+            && p.outPlane > Int(CFCAM_NARROW_MAX) && p.outPlane < lanesMaxPlane && p.batch > 1 && p.depth >= 64
+    }
+
+    /// Output [N, M, OH, OW] into `out`, then `activation`; requires `lanesFits(p)`. Threads take
+    /// whole panels when there are enough to share evenly (4 per thread), otherwise every panel
+    /// for their share of the images.
+    static func lanesConv(_ p: Problem, x: UnsafePointer<Float>, w: [Float], bias: UnsafePointer<Float>?,
+                          out: UnsafeMutablePointer<Float>, threads: Int, activation: KernelActivation) {
+        let m = p.outChannels, n = p.outPlane, depth = p.depth, panels = (m + 47) / 48
+        let packed = NarrowWeights.packed(w, rows: m, cols: depth)
+        let small = m * n * depth * p.batch < 1 << 17
+        let byImages = !small && threads > 1 && panels < 4 * threads && p.batch >= threads
+        let tasks = small ? 1 : byImages ? min(threads, p.batch) : min(threads, panels)
+        packed.withUnsafeBufferPointer { pb in
+            guard let pp = pb.baseAddress else { return }
+            let run: (Int) -> Void = { t in
+                let images = byImages ? blockRange(t, of: tasks, total: p.batch, align: 1) : 0..<p.batch
+                let panelRange = byImages ? 0..<panels : blockRange(t, of: tasks, total: panels, align: 1)
+                guard !images.isEmpty, !panelRange.isEmpty else { return }
+                let done = cfcam_sgemm_lanes(m, n, depth, images.count, pp, panelRange.lowerBound,
+                                             panelRange.upperBound, x + images.lowerBound * depth * n, n, depth * n,
+                                             out + images.lowerBound * m * n, n, m * n, bias, activation.kind,
+                                             activation.lo, activation.hi)
+                if done == 0 {   // not reached (lanesFits checked the shape and the CPU); stay correct
+                    w.withUnsafeBufferPointer { wb in
+                        guard let wp = wb.baseAddress else { return }
+                        let r0 = panelRange.lowerBound * 48, r1 = min(m, panelRange.upperBound * 48)
+                        for i in images {
+                            FastGEMM.sgemm(m: r1 - r0, n: n, k: depth, a: wp + r0 * depth, lda: depth,
+                                           b: x + i * depth * n, ldb: n, c: out + i * m * n + r0 * n, ldc: n,
+                                           bias: bias.map { $0 + r0 }, activation: activation)
+                        }
+                    }
+                }
+            }
+            if tasks == 1 { run(0); return }
+            parallelChunks(tasks, threads: threads) { r in for t in r { run(t) } }
+        }
+    }
+}
+
 /// Constant weight arrays packed for the narrow kernel (`DerivedWeights`; 128 MiB, MobileNetV2's
 /// 3x3-map 1x1 weights take ~1 MiB).
 enum NarrowWeights {
