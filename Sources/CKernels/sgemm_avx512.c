@@ -19,7 +19,7 @@
 #include "ck_simd.h"
 #include "ck_exp.h"
 
-enum { MR = 8, NR = 48, KC = 128, MC = 256, NARROW = 256 };
+enum { MR = 8, NR = 48, KC = 128, MC = 256, NARROW = 256, JB = 960 };
 
 // Every loop over the tile's rows and vectors is unrolled completely (with CK_TILE_FN below, so
 // that the accumulators are registers).
@@ -205,6 +205,25 @@ CK_AVX512 void cfcam_sgemm_act(long m, long n, long k, const float *a, long lda,
             free(bt);
             return;
         }
+    }
+    // One short K slice over many columns (1x1 convolutions with few input channels on large
+    // maps): column blocks of JB outer, so the row tiles write JB contiguous floats per row (with
+    // 48-column panels outer, each panel's stores went to m rows a whole row apart) and the B
+    // block (k x JB, at most 240 KiB) stays in L2 across all row tiles. MobileNet's (96, 12544,
+    // 16) product, 8 images, one core: 8.1 -> 5.5 ms.
+    if (k <= 64 && n > NARROW) {
+        for (long jb = 0; jb < n; jb += JB) {
+            long je = n - jb < JB ? n : jb + JB;
+            for (long ir = 0; ir < m; ir += MR) {
+                int mr = (int)(m - ir < MR ? m - ir : MR);
+                for (long jr = jb; jr < je; jr += NR) {
+                    int nr = (int)(je - jr < NR ? je - jr : NR);
+                    tile_any(k, a + ir * lda, lda, mr, b + jr, ldb, c + ir * ldc + jr, ldc, nr, accumulate,
+                             bias && !accumulate ? bias + ir : 0, &ep, 0);
+                }
+            }
+        }
+        return;
     }
     for (long pc = 0; pc < k; pc += kcb) {
         long kc = k - pc < kcb ? k - pc : kcb;

@@ -5,7 +5,8 @@ import XCTest
 
 /// cfcam's AVX-512 SGEMM against a double-precision triple loop: every tile tail (rows < 8,
 /// columns < 48 and < 16, 49..52 columns with the dot-product tail), K slices (> 128, on products
-/// wider than 256), padded leading dimensions, bias / accumulate / every epilogue activation.
+/// wider than 256), short-K products wider than 256 in column blocks (with a partial last block),
+/// padded leading dimensions, bias / accumulate / every epilogue activation.
 final class FastGEMMTests: XCTestCase {
     func testAgainstDoublePrecisionLoop() throws {
         guard FastGEMM.available else {
@@ -15,7 +16,8 @@ final class FastGEMMTests: XCTestCase {
         var checked = 0
         for (m, n, k) in [(1, 1, 1), (3, 17, 5), (8, 48, 128), (9, 49, 129), (17, 100, 300), (64, 15, 64),
                           (13, 33, 0), (24, 96, 257), (5, 200, 31), (10, 300, 200), (3, 257, 129),
-                          (20, 52, 37), (7, 50, 1000)] {   // 49..52 columns: tile + dot-product tail
+                          (20, 52, 37), (7, 50, 1000),   // 49..52 columns: tile + dot-product tail
+                          (13, 1000, 16), (9, 1925, 64), (17, 300, 3)] {   // short K, column blocks of 960
             for mode in 0..<4 {   // 0: plain, 1: bias, 2: accumulate, 3: bias + relu
                 let lda = k + 3, ldb = n + 5, ldc = n + 2
                 let a = (0..<(m * lda)).map { _ in rng.symmetric() }
