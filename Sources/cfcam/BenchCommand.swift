@@ -111,14 +111,21 @@ struct SplitMix64 {
 final class OpProfiler: @unchecked Sendable {
     private var total: [String: (Double, Int)] = [:]
     private var perNode: [String: Double] = [:]
+    private var order: [String] = []
     func add(_ node: Node, _ s: Double) {
         let t = total[node.qualifiedOp] ?? (0, 0); total[node.qualifiedOp] = (t.0 + s, t.1 + 1)
+        if perNode[node.name] == nil { order.append(node.name) }
         perNode[node.name, default: 0] += s
     }
+    /// `CFCAM_PROFILE_NODES=N`: the N slowest nodes (10); `CFCAM_PROFILE_ORDER=1`: them all in run
+    /// order instead (to line up with another runtime's profile).
     func report(runs: Int) {
-        print("slowest nodes:")
+        let inOrder = getenvString("CFCAM_PROFILE_ORDER") == "1"
+        print(inOrder ? "nodes in run order:" : "slowest nodes:")
         let shown = Int(getenvString("CFCAM_PROFILE_NODES") ?? "") ?? 10
-        for (name, s) in perNode.sorted(by: { $0.value > $1.value }).prefix(shown) {
+        let rows = inOrder ? order.map { ($0, perNode[$0] ?? 0) }
+            : Array(perNode.sorted(by: { $0.value > $1.value }).prefix(shown))
+        for (name, s) in rows {
             print("  \(name): \(formatMs(s * 1000 / Double(runs))) ms/run")
         }
         print("per op type:")

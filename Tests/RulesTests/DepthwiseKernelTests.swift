@@ -3,11 +3,12 @@ import CKernels
 import TestSupport
 import XCTest
 
-/// The channel-blocked depthwise kernel (`cfcam_depthwise_blocked`, small maps) and the direct
-/// kernel (`cfcam_depthwise_direct`, wide maps) against the portable plane-at-a-time loop (`cfcam_depthwise` with simd 0): channel counts around the
-/// 16-lane blocks, batches, 1x1 to 7x7 kernels, strides 1 to 3, dilation, asymmetric padding
-/// (leading pads and output sizes chosen independently), every fused activation, with and
-/// without bias, and the first / last block of a range.
+/// The channel-blocked depthwise kernel (`cfcam_depthwise_blocked`) and the direct kernel
+/// (`cfcam_depthwise_direct`) against the portable plane-at-a-time loop (`cfcam_depthwise` with
+/// simd 0). Blocked: channel counts around the 16-lane blocks, batches, 1x1 to 7x7 kernels,
+/// strides 1 to 3, dilation, asymmetric padding (leading pads and output sizes chosen
+/// independently), maps up to 63 wide, every fused activation, with and without bias, and the
+/// first / last block of a range.
 final class DepthwiseKernelTests: XCTestCase {
     func testBlockedKernelMatchesPlaneLoop() throws {
         guard FastGEMM.available else { throw XCTSkip("this CPU has no AVX-512; the blocked kernel never runs") }
@@ -17,12 +18,12 @@ final class DepthwiseKernelTests: XCTestCase {
             let channels = [1, 5, 15, 16, 17, 31, 33, 37][trial % 8], batch = 1 + trial % 3
             let kh = [1, 3, 5, 7][trial % 4], kw = [3, 1, 5, 3, 7][trial % 5]
             let sh = 1 + trial % 3, sw = 1 + (trial / 3) % 2, dh = 1 + (trial / 7) % 2, dw = 1 + (trial / 5) % 2
-            let ih = 1 + rng.below(14), iw = 1 + rng.below(30)
+            let ih = 1 + rng.below(14), iw = 1 + rng.below(trial % 5 == 0 ? 64 : 30)
             let ph = rng.below(kh), pw = rng.below(kw)
             // Output sizes from the leading pads and a trailing pad of 0 ..< kernel.
             let oh = (ih + ph + rng.below(kh) - ((kh - 1) * dh + 1)) / sh + 1
             let ow = (iw + pw + rng.below(kw) - ((kw - 1) * dw + 1)) / sw + 1
-            guard oh > 0, ow > 0, ow < 28 else { continue }
+            guard oh > 0, ow > 0 else { continue }
             var win = cfcam_window(ih: ih, iw: iw, oh: oh, ow: ow, kh: kh, kw: kw, sh: sh, sw: sw, ph: ph, pw: pw,
                                    dh: dh, dw: dw)
             let x = (0..<(batch * channels * ih * iw)).map { _ in rng.normal() * 3 }
@@ -126,8 +127,12 @@ final class DepthwiseKernelTests: XCTestCase {
                                          group: channels, geo: geo)
         }
         XCTAssertTrue(NNConvKernels.blockedDepthwiseFits(problem(channels: 96, out: 3)))
-        XCTAssertTrue(NNConvKernels.blockedDepthwiseFits(problem(channels: 40, out: 27)))
-        XCTAssertFalse(NNConvKernels.blockedDepthwiseFits(problem(channels: 40, out: 28)), "28 wide: the plane kernel")
+        XCTAssertTrue(NNConvKernels.blockedDepthwiseFits(problem(channels: 40, out: 19)))
+        XCTAssertFalse(NNConvKernels.blockedDepthwiseFits(problem(channels: 40, out: 20)), "3x3, 20 wide: direct")
+        XCTAssertTrue(NNConvKernels.directFits(problem(channels: 40, out: 20)))
+        XCTAssertTrue(NNConvKernels.blockedDepthwiseFits(problem(channels: 40, out: 56, kernel: 5)), "5x5: blocked")
+        XCTAssertFalse(NNConvKernels.blockedDepthwiseFits(problem(channels: 40, out: 57, kernel: 5)))
+        XCTAssertFalse(NNConvKernels.blockedDepthwiseFits(problem(channels: 40, out: 28)), "28 wide: direct")
         XCTAssertFalse(NNConvKernels.blockedDepthwiseFits(problem(channels: 8, multiplier: 2, out: 7)),
                        "a channel multiplier: the plane kernel")
         XCTAssertFalse(NNConvKernels.blockedDepthwiseFits(problem(channels: 8, out: 7, kernel: 9)), "81 taps")

@@ -70,12 +70,28 @@ extension NNConvKernels {
     /// `CFCAM_DEPTHWISE_BLOCKED=0` keeps every depthwise layer on the plane kernel (A/B benchmarks).
     nonisolated(unsafe) static var blockedDepthwiseEnabled = getenvString("CFCAM_DEPTHWISE_BLOCKED") != "0"
 
-    /// Small maps (output width below 28: the 3x3 to 14x14 stages of mobile networks) with one
-    /// output channel per input channel run with 16 channels in the vector lanes
-    /// (`cfcam_depthwise_blocked`): measured 1.2x (24x24) to 6x (3x3) faster than the
-    /// plane-at-a-time kernel, which stays faster from 28x28 up.
+    /// Which kernel a depthwise layer with one output channel per input channel takes, from
+    /// single-core timings of the three (batch 1 and 8, 3x3 and 5x5, stride 1 and 2, 6 to 112 wide):
+    /// - 3x3 (up to 9 taps): 16 channels in the vector lanes (`cfcam_depthwise_blocked`) below 20
+    ///   wide (1.5x the direct kernel at 12 wide, 2.5x at 6); the direct kernel from 20 wide (1.25x
+    ///   the blocked one at 24 wide, stride 2), where it fits; else the blocked one below 28 wide.
+    /// - 5x5 and 7x7: the blocked kernel up to 56 wide (1.2x the direct one at 56 wide, 1.5x at 28).
+    /// The plane kernel (`cfcam_depthwise`) takes the rest.
     static func blockedDepthwiseFits(_ p: Problem) -> Bool {
-        blockedDepthwiseEnabled && p.mg == 1 && p.geo.output[1] < 28 && p.geo.kernel[0] * p.geo.kernel[1] <= 64
+        let taps = p.geo.kernel[0] * p.geo.kernel[1], ow = p.geo.output[1]
+        guard blockedDepthwiseEnabled && p.mg == 1 && taps <= 64 else { return false }
+        if taps > 9 { return ow <= 56 }
+        if ow < 20 { return true }
+        return ow < 28 && !(directDepthwiseEnabled && directFits(p))
+    }
+
+    /// The direct kernel's own test (`cfcam_depthwise_direct_fits`) for this problem's geometry.
+    static func directFits(_ p: Problem) -> Bool {
+        let g = p.geo
+        var win = cfcam_window(ih: g.input[0], iw: g.input[1], oh: g.output[0], ow: g.output[1],
+                               kh: g.kernel[0], kw: g.kernel[1], sh: g.strides[0], sw: g.strides[1],
+                               ph: g.padsBegin[0], pw: g.padsBegin[1], dh: g.dilations[0], dw: g.dilations[1])
+        return cfcam_depthwise_direct_fits(&win) != 0
     }
 
     /// Blocks of (image, 16 channels) split across threads, each with its own scratch.
