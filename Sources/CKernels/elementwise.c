@@ -166,3 +166,8 @@ void cfcam_softmax_rows(const float *x, float *y, long rows, long n, int simd) {
     if (use_simd(simd)) softmax_rows_avx512(x, y, rows, n);
     else softmax_rows_plain(x, y, rows, n);
 }
+
+void cfcam_add(const float *a, const float *b, float *y, long n) {
+    // Memory-bound: the compiler's vector loop (SSE2 on any x86-64) keeps up with the bus.
+    for (long i = 0; i < n; i++) y[i] = a[i] + b[i];
+}

@@ -147,4 +147,6 @@ void cfcam_layernorm_rows(const float *x, float *y, long rows, long n, const flo
 void cfcam_plane_means(const float *x, float *out, long planes, long size, int simd);
 /// y[p * size + i] = x[p * size + i] * s[p] for p < planes, i < size; y may be x.
 void cfcam_scale_planes(const float *x, const float *s, float *y, long planes, long size, int simd);
+/// y[i] = a[i] + b[i] for i < n; y may be a or b (the residual Add, in place).
+void cfcam_add(const float *a, const float *b, float *y, long n);
 #endif

@@ -14,10 +14,17 @@ enum ArithmeticOps {
         r.register(OpDefinition(opType: "Add", vjp: { try addGrad($0) }, lrp: .sum, inPlace: { a, ctx in
             guard a.dtype == .float32, let b = ctx.optionalInput(1), b.dtype == .float32, b.shape == a.shape else { return false }
             let bv = try b.floats()
-            try a.withMutableFloats { o in bv.withUnsafeBufferPointer { p in for i in o.indices { o[i] += p[i] } } }
+            try a.withMutableFloats { o in bv.withUnsafeBufferPointer { p in
+                guard let op = o.baseAddress, let pp = p.baseAddress else { return }
+                parallelChunks(o.count, threads: ctx.threads, minChunk: 1 << 16) { r in
+                    cfcam_add(op + r.lowerBound, pp + r.lowerBound, op + r.lowerBound, r.count)
+                }
+            } }
             return true
         }) { ctx in
-            [try numeric(ctx, ctx.input(0), ctx.input(1), float: { $0 + $1 }, int: { $0 &+ $1 })]
+            let a = try ctx.input(0), b = try ctx.input(1)
+            if let sum = try sameShapeSum(a, b, threads: ctx.threads) { return [sum] }
+            return [try numeric(ctx, a, b, float: { $0 + $1 }, int: { $0 &+ $1 })]
         })
         r.register(OpDefinition(opType: "Sub", vjp: { try subGrad($0) }, lrp: .sum) { ctx in
             [try numeric(ctx, ctx.input(0), ctx.input(1), float: { $0 - $1 }, int: { $0 &- $1 })]
@@ -45,6 +52,23 @@ enum ArithmeticOps {
         r.register(OpDefinition(opType: "Min", vjp: { ctx in try foldGrad(ctx) { a, b in a.isNaN || a < b } }, lrp: .gradient) { ctx in
             [try fold(ctx, float: { $0.isNaN || $0 < $1 ? $0 : $1 }, int: { Swift.min($0, $1) })]
         })
+    }
+
+    /// a + b for two float32 tensors of one shape (a residual Add that cannot run in place), in
+    /// parallel blocks of a plain C loop; nil for anything else.
+    static func sameShapeSum(_ a: Tensor, _ b: Tensor, threads: Int) throws -> Tensor? {
+        guard a.dtype == .float32, b.dtype == .float32, a.shape == b.shape else { return nil }
+        let av = try a.floats(), bv = try b.floats()
+        let out = [Float](unsafeUninitializedCapacity: av.count) { o, n in
+            av.withUnsafeBufferPointer { ab in bv.withUnsafeBufferPointer { bb in
+                guard let ap = ab.baseAddress, let bp = bb.baseAddress, let op = o.baseAddress else { return }
+                parallelChunks(av.count, threads: threads, minChunk: 1 << 16) { r in
+                    cfcam_add(ap + r.lowerBound, bp + r.lowerBound, op + r.lowerBound, r.count)
+                }
+            } }
+            n = av.count
+        }
+        return Tensor(unchecked: a.shape, floats: out)
     }
 
     /// x [N, C, spatial...] times s [N, C, 1, ...] (either order): the squeeze-excite gate, one
