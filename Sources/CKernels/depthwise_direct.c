@@ -5,7 +5,8 @@
 // padding are masked off (AVX-512 masked loads neither read nor fault there), so the zero padding
 // costs nothing. Rows above or below the input read a zeroed row from the caller's scratch.
 // The masks depend only on the column vector and the tap column, so they are computed once per
-// call. A stride-2 tap loads 32 consecutive input columns and keeps the even ones (one permute).
+// call. A stride-2 tap loads 32 consecutive input columns and keeps the even ones (one permute);
+// the next tap keeps the odd ones of the same load.
 //
 // Latency, not loads, bounded the plane kernel (depthwise.c): with two accumulators each FMA
 // waited for the previous one. Here R output rows times V vectors (up to 8) accumulate
@@ -42,23 +43,27 @@ static __mmask16 dwd_mask(long c, long iw) {
     return (__mmask16)(((1u << hi) - 1u) & ~((1u << lo) - 1u));
 }
 
+/// Stride 2: the even column offset e = kx - pw (or e - 1 when e is odd) a tap's 32 columns are
+/// loaded from; an odd e takes the odd lanes of the same load as e - 1, so taps kx and kx + 1
+/// share one load when kx - pw is even.
+static long dwd_base(long kx, long pw) {
+    long e = kx - pw;
+    return (e & 1) ? e - 1 : e;
+}
+
 static void dwd_make_masks(const cfcam_window *g, dwd_masks *m) {
     m->nv = (g->ow + 15) / 16;
     for (long j = 0; j < m->nv; j++)
         for (long kx = 0; kx < g->kw; kx++) {
-            long c = 16 * j * g->sw + kx - g->pw;
+            long c = g->sw == 2 ? 32 * j + dwd_base(kx, g->pw) : 16 * j + kx - g->pw;
             m->m0[j][kx] = dwd_mask(c, g->iw);
             m->m1[j][kx] = dwd_mask(c + 16, g->iw);
         }
 }
 
-/// Sixteen outputs' inputs for tap column kx: row[16 j s + kx - pw + s l], l < 16.
-CK_AVX512 CK_INLINE __m512 dwd_load(const int s, const float *row, const dwd_masks *m, long j, long kx, long pw) {
-    const float *p = row + 16 * j * s + kx - pw;
-    if (s == 1) return _mm512_maskz_loadu_ps(m->m0[j][kx], p);
-    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    __m512 a = _mm512_maskz_loadu_ps(m->m0[j][kx], p), b = _mm512_maskz_loadu_ps(m->m1[j][kx], p + 16);
-    return _mm512_permutex2var_ps(a, even, b);
+/// Stride 1: sixteen outputs' inputs for tap column kx, row[16 j + kx - pw + l], l < 16.
+CK_AVX512 CK_INLINE __m512 dwd_load(const float *row, const dwd_masks *m, long j, long kx, long pw) {
+    return _mm512_maskz_loadu_ps(m->m0[j][kx], row + 16 * j + kx - pw);
 }
 
 /// Output rows oy0..<oy0+R, column vectors j0..<j0+V of one plane.
@@ -68,17 +73,42 @@ CK_AVX512 CK_INLINE void dwd_block(const int s, const int R, const int V, const 
     __m512 acc[4][4];
     for (int r = 0; r < R; r++)
         for (int v = 0; v < V; v++) acc[r][v] = _mm512_set1_ps(b);
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
     for (long ky = 0; ky < g->kh; ky++) {
         const float *rows[4];
         for (int r = 0; r < R; r++) {
             long iy = (oy0 + r) * g->sh + ky - g->ph;
             rows[r] = iy >= 0 && iy < g->ih ? x + iy * g->iw : zero;
         }
+        if (s == 1) {
+            for (long kx = 0; kx < g->kw; kx++) {
+                __m512 wv = _mm512_set1_ps(w[ky * g->kw + kx]);
+                for (int r = 0; r < R; r++)
+                    for (int v = 0; v < V; v++)
+                        acc[r][v] = _mm512_fmadd_ps(wv, dwd_load(rows[r], m, j0 + v, kx, g->pw), acc[r][v]);
+            }
+            continue;
+        }
+        // Stride 2: 32 input columns per output vector, loaded once per even offset and split
+        // into even lanes (this tap) and odd lanes (the next tap, when its offset is odd).
+        __m512 lo[4][4], hi[4][4];
         for (long kx = 0; kx < g->kw; kx++) {
+            long e = kx - g->pw;
+            if (kx == 0 || !(e & 1)) {
+                long base = dwd_base(kx, g->pw);
+                for (int r = 0; r < R; r++)
+                    for (int v = 0; v < V; v++) {
+                        const float *p = rows[r] + 32 * (j0 + v) + base;
+                        lo[r][v] = _mm512_maskz_loadu_ps(m->m0[j0 + v][kx], p);
+                        hi[r][v] = _mm512_maskz_loadu_ps(m->m1[j0 + v][kx], p + 16);
+                    }
+            }
             __m512 wv = _mm512_set1_ps(w[ky * g->kw + kx]);
+            __m512i idx = (e & 1) ? odd : even;
             for (int r = 0; r < R; r++)
                 for (int v = 0; v < V; v++)
-                    acc[r][v] = _mm512_fmadd_ps(wv, dwd_load(s, rows[r], m, j0 + v, kx, g->pw), acc[r][v]);
+                    acc[r][v] = _mm512_fmadd_ps(wv, _mm512_permutex2var_ps(lo[r][v], idx, hi[r][v]), acc[r][v]);
         }
     }
     for (int r = 0; r < R; r++) {
