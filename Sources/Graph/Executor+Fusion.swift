@@ -11,6 +11,8 @@ import Synchronization
 ///   and bias (`AffineFold`, fast precision only); an activation after them is then fused as well.
 /// - PyTorch's exact-GELU chain (Div, Erf, Add, Mul, Mul) runs as one `Gelu` node (fast precision;
 ///   `geluPattern`).
+/// - `MatMul(A, B) -> Add(·, bias)` with a constant weight matrix and bias vector runs as one biased
+///   product (fast precision; `biasedProductPattern`, `BiasedProductKernel`).
 /// - A zero-valued constant `Pad` of the spatial axes whose output feeds only a `Conv` (as its
 ///   data input, explicit pads) is folded into the Conv's own pads: the Conv reads the Pad's
 ///   input and the padded copy is never made.
@@ -24,7 +26,8 @@ struct FusionPlan: Sendable {
     var affine: [Int: AffineFold] = [:]
     /// Step -> the node to run instead (a Conv that reads a folded Pad's input with wider pads).
     var rewritten: [Int: Node] = [:]
-    /// Step -> a node (and its definition) run instead of the step's own (a fused GELU chain).
+    /// Step -> a node (and its definition) run instead of the step's own (a fused GELU chain, a
+    /// MatMul with its bias Add).
     var replaced: [Int: (node: Node, definition: OpDefinition)] = [:]
     /// Steps that do not run (absorbed by another step).
     var skipped = Set<Int>()
@@ -52,6 +55,11 @@ extension Executor {
             }
         }
         for step in order.indices where !plan.skipped.contains(step) {
+            if let product = biasedProductPattern(step: step, order, soleUse: soleUse, feeds: feeds) {
+                plan.replaced[step] = (product.node, product.definition)
+                plan.skipped.insert(product.addStep)
+                continue
+            }
             if let gelu = geluPattern(step: step, order, soleUse: soleUse, feeds: feeds) {
                 plan.replaced[step] = (gelu.node, gelu.definition)
                 plan.skipped.formUnion(gelu.steps)

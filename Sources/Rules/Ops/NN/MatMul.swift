@@ -1,15 +1,19 @@
+import CKernels
 import Graph
 
 /// ONNX `MatMul` with numpy semantics: N-D batched with broadcasting batch dimensions; a 1-D A is
 /// treated as [1, K] and a 1-D B as [K, 1], and those dimensions are dropped from the result.
 enum NNMatMul {
     static func register(into r: inout OpRegistry) {
-        r.register(OpDefinition(opType: "MatMul", vjp: { try vjp($0) }, lrp: .linear(weight: 1, bias: nil)) { ctx in
+        r.register(OpDefinition(opType: "MatMul", vjp: { try vjp($0) }, lrp: .linear(weight: 1, bias: nil),
+                                extensions: [BiasedProductKernel.extensionKey: BiasedProductKernel { try forward($0, biased: true) }]) { ctx in
             [try forward(ctx)]
         })
     }
 
-    static func forward(_ ctx: OpContext) throws -> Tensor {
+    /// `biased`: the executor's fused `MatMul -> Add(bias)` (`BiasedProductKernel`): input 2 is a
+    /// vector of one value per column, added to each block of rows as soon as it is computed.
+    static func forward(_ ctx: OpContext, biased: Bool = false) throws -> Tensor {
         let (ash0, a) = try ctx.nnFloat(0, "A")
         let (bsh0, b) = try ctx.nnFloat(1, "B")
         guard !ash0.isEmpty, !bsh0.isEmpty else {
@@ -28,11 +32,19 @@ enum NNMatMul {
         if ash0.count > 1 { outShape.append(m) }
         if bsh0.count > 1 { outShape.append(n) }
         let count = Tensor.elementCount(batch)
+        var bias: [Float]? = nil
+        if biased {
+            let (bs, bv) = try ctx.nnFloat(2, "bias")
+            guard bs.count == 1, bv.count == n else {
+                throw GraphError.invalidShape("MatMul: fused bias has shape \(bs), expected [\(n)]")
+            }
+            bias = bv
+        }
         let (aOff, bOff) = batchOffsets(batch, aBatch: aBatch, bBatch: bBatch, aMatrix: m * k, bMatrix: k * n)
         if ctx.precision == .fast && FastGEMM.enabled && k > 0 && m > 0 && n > 0 && count > 0 {
             return Tensor(unchecked: outShape, floats: fastProduct(a, b, count: count, m: m, n: n, k: k, aOff: aOff, bOff: bOff,
                                                                     oneB: Tensor.elementCount(bBatch) == 1 && aBatch == batch,
-                                                                    threads: ctx.threads))
+                                                                    threads: ctx.threads, bias: bias))
         }
         var out = [Float](repeating: 0, count: count * m * n)
         a.withUnsafeBufferPointer { ab in b.withUnsafeBufferPointer { bb in out.withUnsafeMutableBufferPointer { ob in
@@ -56,7 +68,17 @@ enum NNMatMul {
                 }
             }
         } } }
+        if let bias { addRows(bias, to: &out, n: n) }
         return Tensor(unchecked: outShape, floats: out)
+    }
+
+    /// Adds `bias` (n values) to every row of n values of `out`, in place.
+    static func addRows(_ bias: [Float], to out: inout [Float], n: Int) {
+        guard n > 0 else { return }
+        out.withUnsafeMutableBufferPointer { ob in bias.withUnsafeBufferPointer { bb in
+            guard let op = ob.baseAddress, let bp = bb.baseAddress else { return }
+            for r in 0..<(ob.count / n) { cfcam_add(op + r * n, bp, op + r * n, n) }
+        } }
     }
 
     /// The fast precision's product on cfcam's AVX-512 GEMM (the convolutions' 8x48 kernel, which reads
@@ -64,7 +86,7 @@ enum NNMatMul {
     /// (a Linear layer on [N, H, W, C] tokens); otherwise each batch item (attention heads) is one
     /// task, its rows split further when there are fewer items than threads.
     static func fastProduct(_ a: [Float], _ b: [Float], count: Int, m: Int, n: Int, k: Int, aOff: [Int], bOff: [Int],
-                            oneB: Bool, threads: Int) -> [Float] {
+                            oneB: Bool, threads: Int, bias: [Float]? = nil) -> [Float] {
         [Float](unsafeUninitializedCapacity: count * m * n) { ob, initialized in
             a.withUnsafeBufferPointer { ab in b.withUnsafeBufferPointer { bb in
                 guard let ap = ab.baseAddress, let bp = bb.baseAddress, let op = ob.baseAddress else { return }
@@ -79,8 +101,14 @@ enum NNMatMul {
                         guard r0 < r1 else { continue }
                         let aBase = ap + (oneB ? 0 : aOff[item]) + r0 * k
                         let bBase = bp + (oneB ? 0 : bOff[item])
-                        FastGEMM.sgemm(m: r1 - r0, n: n, k: k, a: aBase, lda: k, b: bBase, ldb: n,
-                                       c: op + item * m * n + r0 * n, ldc: n)
+                        let c = op + item * m * n + r0 * n
+                        FastGEMM.sgemm(m: r1 - r0, n: n, k: k, a: aBase, lda: k, b: bBase, ldb: n, c: c, ldc: n)
+                        if let bias {   // this block's rows, while they are in cache
+                            bias.withUnsafeBufferPointer { bb in
+                                guard let bp = bb.baseAddress else { return }
+                                for r in 0..<(r1 - r0) { cfcam_add(c + r * n, bp, c + r * n, n) }
+                            }
+                        }
                     }
                 }
             } }
