@@ -34,12 +34,13 @@ int cfcam_sgemm_available(void) {
     return cached;
 }
 
-/// The epilogue's activation: `clip` (ReLU is clip(0, +inf)) and hardswish (four operations per
-/// vector) run in registers before the store; sigmoid and silu (a dozen operations and an
-/// exponential) run over the tile's rows right after the store, while they are in L1, so their
-/// code is not inlined into every tile. `clip` 1: max(lo, x) (ReLU: lo = 0); 2: then min(hi, .)
-/// too; 3: hardswish, x * max(0, min(1, x / 6 + 0.5)) as ck_act16 computes it. (Hardswish after
-/// the store, one call per row, cost MobileNetV3's pointwise layers ~15%.)
+/// The epilogue's activation: `clip` (ReLU is clip(0, +inf)) runs in registers before the store;
+/// hardswish (four operations per vector) in a loop over the tile right after its store, inline;
+/// sigmoid and silu (a dozen operations and an exponential) over the tile's rows right after the
+/// store, while they are in L1, through a call, so their code is not inlined into every tile.
+/// `clip` 1: max(lo, x) (ReLU: lo = 0); 2: then min(hi, .) too; 3: hardswish, x * max(0, min(1,
+/// x / 6 + 0.5)) as ck_act16 computes it. (Hardswish through the call, one per row, cost
+/// MobileNetV3's pointwise layers ~15%.)
 typedef struct { int act, clip; float lo, hi; } epilogue;
 
 static epilogue make_epilogue(int act, float lo, float hi) {
@@ -97,13 +98,21 @@ CK_AVX512 CK_INLINE void tile(const int R, const int nv, long kc, const float *a
             __m512 x = acc[r][v];
             if (accumulate) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mk[v], cr + 16 * v));
             else if (bias) x = _mm512_add_ps(x, _mm512_set1_ps(bias[r]));
-            if (clip == 3) x = ck_act16(x, CFCAM_ACT_HARDSWISH, lo, hi);
-            else if (clip) x = _mm512_max_ps(lo, x);   // max_ps / min_ps return x when it is NaN:
+            if (clip == 1 || clip == 2) x = _mm512_max_ps(lo, x);   // max_ps / min_ps return x when it is NaN:
             if (clip == 2) x = _mm512_min_ps(hi, x);   // NaN stays NaN, like Relu / Clip
             if (mk[v] == (__mmask16)0xFFFF) _mm512_storeu_ps(cr + 16 * v, x);   // full vectors: plain stores
             else _mm512_mask_storeu_ps(cr + 16 * v, mk[v], x);
         }
     }
+    // Hardswish over the stored rows, still in L1 (inside the unrolled store loop it made the
+    // 8x3 tile too large for clang to unroll, and its accumulators went to the stack).
+    if (clip == 3)
+        for (int r = 0; r < mr; r++)
+            for (int v = 0; v < nv; v++) {
+                float *p = c + (long)r * ldc + 16 * v;
+                __m512 x = _mm512_maskz_loadu_ps(mk[v], p);
+                _mm512_mask_storeu_ps(p, mk[v], ck_act16(x, CFCAM_ACT_HARDSWISH, lo, hi));
+            }
     // After all stores: no accumulator is live across the call.
     if (ep && !clip && ep->act != CFCAM_ACT_NONE)
         for (int r = 0; r < mr; r++) cfcam_activate_simd(c + (long)r * ldc, nr, ep->act, ep->lo, ep->hi, 1);

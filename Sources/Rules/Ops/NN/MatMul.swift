@@ -91,8 +91,15 @@ enum NNMatMul {
             a.withUnsafeBufferPointer { ab in b.withUnsafeBufferPointer { bb in
                 guard let ap = ab.baseAddress, let bp = bb.baseAddress, let op = ob.baseAddress else { return }
                 let items = oneB ? 1 : count, rows = oneB ? count * m : m
-                // Row blocks: enough for every thread, at least 32 rows (a multiple of the 8-row tile).
-                let perItem = items >= threads ? 1 : max(1, min((rows + 31) / 32, 2 * threads / max(items, 1)))
+                // Row blocks (multiples of the 8-row tile, at least 16 rows each) so that the task
+                // count is a multiple of the thread count: 3 attention heads on 2 threads run as 6
+                // half-heads (3 + 3, not 2 + 1); one product as 2 halves (197 token rows: 104 + 93;
+                // four 56-row blocks had run 112 + 85).
+                var perItem = 1
+                if items % threads != 0 {
+                    while (items * perItem) % threads != 0 && perItem < threads { perItem += 1 }
+                    if rows < 16 * perItem { perItem = 1 }
+                }
                 let block = ((rows + perItem - 1) / perItem + 7) / 8 * 8
                 let tasks = items * perItem
                 parallelChunks(tasks, threads: threads) { range in
