@@ -45,10 +45,7 @@ final class DepthwiseKernelTests: XCTestCase {
             }
             let what = "C \(channels) N \(batch) in \(ih)x\(iw) out \(oh)x\(ow) k \(kh)x\(kw) s \(sh),\(sw) d \(dh),\(dw) "
                 + "pads \(ph),\(pw) act \(act) bias \(bias != nil) splits \(splits)"
-            for i in 0..<count {
-                XCTAssertEqual(got[i], want[i], accuracy: 2e-5 * max(1, abs(want[i])), "\(what) at \(i)")
-            }
-            checked += count
+            checked += assertSameOutputs(got, want, what)
         }
         XCTAssertGreaterThan(checked, 20_000)
     }
@@ -96,10 +93,7 @@ final class DepthwiseKernelTests: XCTestCase {
             XCTAssertEqual(ran, [1, 1])
             let what = "C \(channels) (x\(multiplier)) N \(batch) in \(ih)x\(iw) out \(oh)x\(ow) k \(kh)x\(kw) "
                 + "s \(sh),\(sw) pads \(ph),\(pw) act \(act) bias \(bias != nil)"
-            for i in 0..<count {
-                XCTAssertEqual(got[i], want[i], accuracy: 2e-5 * max(1, abs(want[i])), "\(what) at \(i)")
-            }
-            checked += count
+            checked += assertSameOutputs(got, want, what)
         }
         XCTAssertGreaterThan(checked, 50_000)
     }
@@ -137,6 +131,16 @@ final class DepthwiseKernelTests: XCTestCase {
                        "a channel multiplier: the plane kernel")
         XCTAssertFalse(NNConvKernels.blockedDepthwiseFits(problem(channels: 8, out: 7, kernel: 9)), "81 taps")
     }
+}
+
+/// Compares a kernel's output with the portable loop's, element by element; returns the count.
+private func assertSameOutputs(_ got: [Float], _ want: [Float], _ what: String,
+                               file: StaticString = #filePath, line: UInt = #line) -> Int {
+    XCTAssertEqual(got.count, want.count, what, file: file, line: line)
+    for i in 0..<min(got.count, want.count) {
+        XCTAssertEqual(got[i], want[i], accuracy: 2e-5 * max(1, abs(want[i])), "\(what) at \(i)", file: file, line: line)
+    }
+    return want.count
 }
 
 private func withOptional(_ values: [Float]?, _ body: (UnsafePointer<Float>?) -> Void) {

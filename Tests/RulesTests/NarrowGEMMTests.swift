@@ -1,6 +1,7 @@
 import CKernels
 import Graph
 @testable import Rules
+import TestSupport
 import XCTest
 
 /// The transposed narrow kernels (`Sources/CKernels/sgemm_narrow.c`, C = W X for n <= 9 columns,
@@ -13,12 +14,9 @@ final class NarrowGEMMTests: XCTestCase {
         guard FastGEMM.available else {
             throw XCTSkip("this CPU has no AVX-512; the narrow kernel never runs (convolutions use OpenBLAS)")
         }
-        var state: UInt64 = 5
-        func uniform() -> Float {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Float(state >> 40) / Float(1 << 24) * 2 - 1
-        }
-        let activations: [FusedActivation?] = [nil, .relu, .clip(lo: -0.2, hi: 0.3), .hardSwish, .sigmoid, .silu]
+        var rng = TestRNG(seed: 5)
+        func uniform() -> Float { rng.symmetric() }
+        let activations = Self.activations
         var checked = 0
         for n in 1...9 {
             for m in [1, 15, 16, 17, 47, 48, 50, 100] {
@@ -61,12 +59,9 @@ final class NarrowGEMMTests: XCTestCase {
     /// cover the channels in two calls as two threads make them, every activation.
     func testLanesKernelAgainstDoublePrecisionLoop() throws {
         guard FastGEMM.available else { throw XCTSkip("this CPU has no AVX-512; the lanes kernel never runs") }
-        var state: UInt64 = 17
-        func uniform() -> Float {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Float(state >> 40) / Float(1 << 24) * 2 - 1
-        }
-        let activations: [FusedActivation?] = [nil, .relu, .clip(lo: -0.2, hi: 0.3), .hardSwish, .sigmoid, .silu]
+        var rng = TestRNG(seed: 17)
+        func uniform() -> Float { rng.symmetric() }
+        let activations = Self.activations
         var checked = 0
         for (trial, (n, m, k)) in [(10, 16, 64), (17, 50, 70), (49, 100, 96), (64, 47, 1), (100, 17, 33),
                                    (255, 96, 65), (49, 320, 130), (12, 1, 8)].enumerated() {
@@ -120,11 +115,7 @@ final class NarrowGEMMTests: XCTestCase {
     /// split), batches of 1 and 3 (image by image), a ReLU6 and a SiLU; and which problems take it.
     func testPointwiseConvolution() throws {
         guard FastGEMM.enabled else { throw XCTSkip("this CPU has no AVX-512 (or CFCAM_GEMM=openblas)") }
-        var state: UInt64 = 9
-        func uniform() -> Float {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Float(state >> 40) / Float(1 << 24) * 2 - 1
-        }
+        var rng = TestRNG(seed: 9)
         func problem(batch: Int = 1, c: Int, m: Int, side: Int, stride: Int = 1) -> NNConvKernels.Problem {
             let out = (side - 1) / stride + 1
             let geo = NNWindow(input: [side, side], kernel: [1, 1], strides: [stride, stride], dilations: [1, 1],
@@ -142,16 +133,7 @@ final class NarrowGEMMTests: XCTestCase {
                                                          (3, 24, 100, 3, 2, .hardSwish), (2, 112, 1280, 3, 1, .relu)] {
             let p = problem(batch: batch, c: c, m: m, side: side)
             XCTAssertTrue(NNConvKernels.narrowFits(p))
-            let x = (0..<(batch * c * side * side)).map { _ in uniform() * 3 }
-            let w = (0..<(m * c)).map { _ in uniform() * 0.3 }
-            let bias = (0..<m).map { _ in uniform() }
-            let got = NNConvKernels.run(p, x: x, w: w, bias: bias, threads: threads, activation: activation,
-                                        constantWeights: true)
-            let want = NNConvKernels.run(p, x: x, w: w, bias: bias, threads: 1, activation: activation, fast: false)
-            XCTAssertEqual(got.count, want.count)
-            for i in 0..<min(got.count, want.count) {
-                XCTAssertEqual(got[i], want[i], accuracy: 1e-5 * max(1, abs(want[i])), "batch \(batch) m \(m) c \(c) at \(i)")
-            }
+            Self.assertFastMatchesReference(p, threads: threads, activation: activation, &rng)
         }
     }
 
@@ -160,11 +142,7 @@ final class NarrowGEMMTests: XCTestCase {
     /// panels are few, by panels when there are many), and which problems take it.
     func testLanesConvolution() throws {
         guard FastGEMM.enabled else { throw XCTSkip("this CPU has no AVX-512 (or CFCAM_GEMM=openblas)") }
-        var state: UInt64 = 21
-        func uniform() -> Float {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Float(state >> 40) / Float(1 << 24) * 2 - 1
-        }
+        var rng = TestRNG(seed: 21)
         func problem(batch: Int, c: Int, m: Int, side: Int) -> NNConvKernels.Problem {
             let geo = NNWindow(input: [side, side], kernel: [1, 1], strides: [1, 1], dilations: [1, 1],
                                padsBegin: [0, 0], padsEnd: [0, 0], output: [side, side])
@@ -180,18 +158,28 @@ final class NarrowGEMMTests: XCTestCase {
                                                          (2, 70, 100, 11, 1, .hardSwish)] {
             let p = problem(batch: batch, c: c, m: m, side: side)
             XCTAssertTrue(NNConvKernels.lanesFits(p))
-            let x = (0..<(batch * c * side * side)).map { _ in uniform() * 3 }
-            let w = (0..<(m * c)).map { _ in uniform() * 0.3 }
-            let bias = (0..<m).map { _ in uniform() }
-            let got = NNConvKernels.run(p, x: x, w: w, bias: bias, threads: threads, activation: activation,
-                                        constantWeights: true)
-            let want = NNConvKernels.run(p, x: x, w: w, bias: bias, threads: 1, activation: activation, fast: false)
-            XCTAssertEqual(got.count, want.count)
-            for i in 0..<min(got.count, want.count) {
-                XCTAssertEqual(got[i], want[i], accuracy: 1e-5 * max(1, abs(want[i])), "batch \(batch) m \(m) c \(c) at \(i)")
-            }
+            Self.assertFastMatchesReference(p, threads: threads, activation: activation, &rng)
         }
     }
+
+    /// The problem's fast convolution (constant weights) against the reference precision's float64
+    /// loop, on seeded inputs.
+    private static func assertFastMatchesReference(_ p: NNConvKernels.Problem, threads: Int, activation: FusedActivation?,
+                                                   _ rng: inout TestRNG, file: StaticString = #filePath, line: UInt = #line) {
+        let x = (0..<(p.batch * p.inChannels * p.geo.input[0] * p.geo.input[1])).map { _ in rng.symmetric() * 3 }
+        let w = (0..<(p.outChannels * p.inChannels)).map { _ in rng.symmetric() * 0.3 }
+        let bias = (0..<p.outChannels).map { _ in rng.symmetric() }
+        let got = NNConvKernels.run(p, x: x, w: w, bias: bias, threads: threads, activation: activation, constantWeights: true)
+        let want = NNConvKernels.run(p, x: x, w: w, bias: bias, threads: 1, activation: activation, fast: false)
+        XCTAssertEqual(got.count, want.count, file: file, line: line)
+        let what = "batch \(p.batch) m \(p.outChannels) c \(p.inChannels) \(threads) threads"
+        for i in 0..<min(got.count, want.count) {
+            XCTAssertEqual(got[i], want[i], accuracy: 1e-5 * max(1, abs(want[i])), "\(what) at \(i)", file: file, line: line)
+        }
+    }
+
+    /// Every epilogue activation (none included).
+    private static let activations: [FusedActivation?] = [nil, .relu, .clip(lo: -0.2, hi: 0.3), .hardSwish, .sigmoid, .silu]
 
     private static func apply(_ a: FusedActivation?, _ v: Double) -> Double {
         switch a {
