@@ -52,10 +52,11 @@ extension NNConvKernels {
 }
 
 /// Batches of 1x1 convolutions on small maps (10 to `lanesMaxPlane` positions: 7x7 and 14x14
-/// stages) with the same packed panels and output channels in the lanes, reading the input in place in blocks of 8
-/// positions (`cfcam_sgemm_lanes`). Batches run every image over one 48-channel panel while it sits
-/// in L2, so each weight is read once per forward pass, with no side-by-side copy of the images'
-/// columns and no copy back out (the shared-GEMM path for batches of small maps needs both).
+/// stages) with the same packed panels and output channels in the lanes, reading the input in
+/// place in blocks of 8 positions (`cfcam_sgemm_lanes`). Every image runs over one 48-channel
+/// panel while it sits in L2, so each weight is read once per forward pass, with no side-by-side
+/// copy of the images' columns and no copy back out (the shared-GEMM path for batches of small
+/// maps needs both).
 /// MobileNetV2 at batch 8: its 7x7 projections ran in 0.6 to 0.75 of their time. A single image
 /// keeps the GEMM path: the same speed there (measured on one core, 7x7 and 14x14 shapes). So do
 /// depths below 64: the 16x16 transposes before the stores cost more than a short product saves.
@@ -65,8 +66,8 @@ extension NNConvKernels {
     nonisolated(unsafe) static var lanesEnabled = getenvString("CFCAM_LANES") != "0"
 
     static func lanesFits(_ p: Problem) -> Bool {
-        lanesEnabled && FastGEMM.enabled && p.isPointwise && p.group == 1 && p.depth > 0
-            && p.outPlane > Int(CFCAM_NARROW_MAX) && p.outPlane < lanesMaxPlane && p.batch > 1 && p.depth >= 64
+        lanesEnabled && FastGEMM.enabled && p.isPointwise && p.group == 1 && p.depth >= 64
+            && p.outPlane > Int(CFCAM_NARROW_MAX) && p.outPlane < lanesMaxPlane && p.batch > 1
     }
 
     /// Output [N, M, OH, OW] into `out`, then `activation`; requires `lanesFits(p)`. Threads take

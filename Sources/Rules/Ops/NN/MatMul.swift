@@ -75,10 +75,18 @@ enum NNMatMul {
     /// Adds `bias` (n values) to every row of n values of `out`, in place.
     static func addRows(_ bias: [Float], to out: inout [Float], n: Int) {
         guard n > 0 else { return }
-        out.withUnsafeMutableBufferPointer { ob in bias.withUnsafeBufferPointer { bb in
-            guard let op = ob.baseAddress, let bp = bb.baseAddress else { return }
-            for r in 0..<(ob.count / n) { cfcam_add(op + r * n, bp, op + r * n, n) }
-        } }
+        out.withUnsafeMutableBufferPointer { ob in
+            guard let op = ob.baseAddress else { return }
+            addRows(bias, to: op, rows: ob.count / n, n: n)
+        }
+    }
+
+    /// Adds `bias` (n values) to `rows` contiguous rows of n values at `c`.
+    static func addRows(_ bias: [Float], to c: UnsafeMutablePointer<Float>, rows: Int, n: Int) {
+        bias.withUnsafeBufferPointer { bb in
+            guard let bp = bb.baseAddress else { return }
+            for r in 0..<rows { cfcam_add(c + r * n, bp, c + r * n, n) }
+        }
     }
 
     /// The fast precision's product on cfcam's AVX-512 GEMM (the convolutions' 8x48 kernel, which reads
@@ -110,12 +118,7 @@ enum NNMatMul {
                         let bBase = bp + (oneB ? 0 : bOff[item])
                         let c = op + item * m * n + r0 * n
                         FastGEMM.sgemm(m: r1 - r0, n: n, k: k, a: aBase, lda: k, b: bBase, ldb: n, c: c, ldc: n)
-                        if let bias {   // this block's rows, while they are in cache
-                            bias.withUnsafeBufferPointer { bb in
-                                guard let bp = bb.baseAddress else { return }
-                                for r in 0..<(r1 - r0) { cfcam_add(c + r * n, bp, c + r * n, n) }
-                            }
-                        }
+                        if let bias { addRows(bias, to: c, rows: r1 - r0, n: n) }   // while they are in cache
                     }
                 }
             } }

@@ -16,9 +16,7 @@ enum ArithmeticOps {
             let bv = try b.floats()
             try a.withMutableFloats { o in bv.withUnsafeBufferPointer { p in
                 guard let op = o.baseAddress, let pp = p.baseAddress else { return }
-                parallelChunks(o.count, threads: ctx.threads, minChunk: 1 << 16) { r in
-                    cfcam_add(op + r.lowerBound, pp + r.lowerBound, op + r.lowerBound, r.count)
-                }
+                sum(op, pp, into: op, count: o.count, threads: ctx.threads)
             } }
             return true
         }) { ctx in
@@ -62,13 +60,19 @@ enum ArithmeticOps {
         let out = [Float](unsafeUninitializedCapacity: av.count) { o, n in
             av.withUnsafeBufferPointer { ab in bv.withUnsafeBufferPointer { bb in
                 guard let ap = ab.baseAddress, let bp = bb.baseAddress, let op = o.baseAddress else { return }
-                parallelChunks(av.count, threads: threads, minChunk: 1 << 16) { r in
-                    cfcam_add(ap + r.lowerBound, bp + r.lowerBound, op + r.lowerBound, r.count)
-                }
+                sum(ap, bp, into: op, count: av.count, threads: threads)
             } }
             n = av.count
         }
         return Tensor(unchecked: a.shape, floats: out)
+    }
+
+    /// out[i] = a[i] + b[i] for i < count (out may be a), in parallel blocks of 64k elements.
+    static func sum(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+                    count: Int, threads: Int) {
+        parallelChunks(count, threads: threads, minChunk: 1 << 16) { r in
+            cfcam_add(a + r.lowerBound, b + r.lowerBound, out + r.lowerBound, r.count)
+        }
     }
 
     /// x [N, C, spatial...] times s [N, C, 1, ...] (either order): the squeeze-excite gate, one
