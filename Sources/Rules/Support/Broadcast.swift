@@ -59,14 +59,13 @@ public enum Broadcast {
         let values = a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 [R](unsafeUninitializedCapacity: count) { po, n in
-                    if aShape == bShape, let xa = pa.baseAddress, let xb = pb.baseAddress, let xo = po.baseAddress {
-                        // Base pointers in locals (see `gather`): the loop then keeps them in registers.
-                        parallelChunks(count, threads: threads, minChunk: Broadcast.minParallelElements) { r in
-                            for i in r { xo[i] = f(xa[i], xb[i]) }
-                        }
-                    } else if aShape == bShape {
-                        parallelChunks(count, threads: threads, minChunk: Broadcast.minParallelElements) { r in
-                            for i in r { po[i] = f(pa[i], pb[i]) }
+                    if aShape == bShape {
+                        // Base pointers in locals (see `gather`): the loop then keeps them in
+                        // registers. Empty operands have none, and nothing to compute.
+                        if let xa = pa.baseAddress, let xb = pb.baseAddress, let xo = po.baseAddress {
+                            parallelChunks(count, threads: threads, minChunk: Broadcast.minParallelElements) { r in
+                                for i in r { xo[i] = f(xa[i], xb[i]) }
+                            }
                         }
                     } else {
                         let loop = StridedLoop(shape: outShape, strides: [strides(aShape, to: outShape), strides(bShape, to: outShape)])

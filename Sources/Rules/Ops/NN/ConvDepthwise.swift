@@ -33,10 +33,7 @@ struct KernelActivation {
 extension NNConvKernels {
     static func directDepthwise(_ p: Problem, x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: [Float]?,
                                 out: UnsafeMutablePointer<Float>, threads: Int, activation: KernelActivation) {
-        let g = p.geo
-        var win = cfcam_window(ih: g.input[0], iw: g.input[1], oh: g.output[0], ow: g.output[1],
-                               kh: g.kernel[0], kw: g.kernel[1], sh: g.strides[0], sw: g.strides[1],
-                               ph: g.padsBegin[0], pw: g.padsBegin[1], dh: g.dilations[0], dw: g.dilations[1])
+        var win = p.window
         if FastGEMM.enabled && blockedDepthwiseFits(p) {
             blockedDepthwise(p, win: win, x: x, w: w, bias: bias, out: out, threads: threads, activation: activation)
             return
@@ -87,10 +84,7 @@ extension NNConvKernels {
 
     /// The direct kernel's own test (`cfcam_depthwise_direct_fits`) for this problem's geometry.
     static func directFits(_ p: Problem) -> Bool {
-        let g = p.geo
-        var win = cfcam_window(ih: g.input[0], iw: g.input[1], oh: g.output[0], ow: g.output[1],
-                               kh: g.kernel[0], kw: g.kernel[1], sh: g.strides[0], sw: g.strides[1],
-                               ph: g.padsBegin[0], pw: g.padsBegin[1], dh: g.dilations[0], dw: g.dilations[1])
+        var win = p.window
         return cfcam_depthwise_direct_fits(&win) != 0
     }
 

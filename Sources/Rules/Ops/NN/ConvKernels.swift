@@ -18,6 +18,12 @@ enum NNConvKernels {
         }
         /// Each output channel reads one input channel (group == C): the direct depthwise loops.
         var isDepthwise: Bool { cg == 1 && group > 1 }
+        /// The 2-D geometry as the C kernels take it.
+        var window: cfcam_window {
+            cfcam_window(ih: geo.input[0], iw: geo.input[1], oh: geo.output[0], ow: geo.output[1],
+                         kh: geo.kernel[0], kw: geo.kernel[1], sh: geo.strides[0], sw: geo.strides[1],
+                         ph: geo.padsBegin[0], pw: geo.padsBegin[1], dh: geo.dilations[0], dw: geo.dilations[1])
+        }
         /// Element offsets of (batch item, group) `item` = nb * group + g in the input, weight and
         /// output arrays (the same for the gradients: dY at `output`, dX at `input`).
         func offsets(item: Int) -> (input: Int, weight: Int, output: Int) {
@@ -200,10 +206,7 @@ enum NNConvKernels {
     static func im2col(_ p: Problem, x: UnsafePointer<Float>, col: UnsafeMutablePointer<Float>,
                        cols: Range<Int>, rows: Range<Int>, firstRow: Int = 0, rowStride: Int? = nil) {
         let ld = rowStride ?? cols.count
-        let g = p.geo
-        var w = cfcam_window(ih: g.input[0], iw: g.input[1], oh: g.output[0], ow: g.output[1],
-                             kh: g.kernel[0], kw: g.kernel[1], sh: g.strides[0], sw: g.strides[1],
-                             ph: g.padsBegin[0], pw: g.padsBegin[1], dh: g.dilations[0], dw: g.dilations[1])
+        var w = p.window
         cfcam_im2col(&w, x, col + (rows.lowerBound - firstRow) * ld, ld, rows.lowerBound, rows.upperBound,
                      cols.lowerBound, cols.upperBound, FastGEMM.enabled ? 1 : 0)
     }
