@@ -4,7 +4,7 @@
 # see the same machine state; each round reports a median over --runs forwards after warm-up. The
 # times shown are medians over rounds; the ratio is the median of the per-round ratios (each round's
 # pair ran back to back, so slow drifts of a shared VM cancel), with its range over the rounds.
-#   scripts/bench.sh [--threads 2] [--rounds 3] [--runs 10] [MODEL.onnx ...]
+#   scripts/bench.sh [--threads 2] [--rounds 3] [--runs 10] [MODEL.onnx ...]   (BATCHES="1" limits the batch sizes; default "1 8")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 threads=2 rounds=3 runs=10 models=()
@@ -23,7 +23,7 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 printf "%-40s %5s %12s %12s %8s %14s\n" model batch cfcam_ms ort_ms ratio ratio_range
 for m in "${models[@]}"; do
   [ -f "$m" ] || { echo "missing $m (run scripts/test.sh to generate fixtures/cache)" >&2; continue; }
-  for b in 1 8; do
+  for b in ${BATCHES:-1 8}; do
     ours=() theirs=()
     for _ in $(seq "$rounds"); do
       ours+=("$(.build/release/cfcam bench "$m" --threads "$threads" --batch "$b" --runs "$runs" | sed -n 's/^median_ms=//p')")

@@ -36,12 +36,32 @@ struct CompiledPlan: Sendable {
         let opset: Int
         /// What the kernel derived from the node's attributes and input shapes (`OpMemo`).
         let memo = OpMemo()
+        /// The kernel the step calls, looked up once: the definition's `forward` (`.plain`,
+        /// `.replaced`), or its fused-activation kernel (`.fused`; the ReLU-only form when the op
+        /// has no other), so a run copies no definition and casts no extension per node.
+        let forward: OpDefinition.Forward
+        let fusedForward: FusedActivationKernel.Forward?
+        /// A `.fused` step's folded weight and bias, once computed (`AffineFoldCache`).
+        let folded = Mutex<(weight: Tensor, bias: Tensor)?>(nil)
 
         init(index: Int, node: Node, kind: Kind, inputs: [Int], initializers: [Tensor?], outputs: [Int], frees: [Int],
-             inPlace: Bool, opset: Int) {
+             inPlace: Bool, opset: Int, definition: OpDefinition) {
             self.index = index; self.node = node; self.kind = kind; self.inputs = inputs
             self.initializers = initializers; self.outputs = outputs; self.frees = frees; self.inPlace = inPlace
             self.opset = opset
+            switch kind {
+            case .plain: forward = definition.forward; fusedForward = nil
+            case .replaced(let replacement): forward = replacement.forward; fusedForward = nil
+            case .fused:
+                forward = definition.forward
+                if let kernel = definition.extensions[FusedActivation.extensionKey] as? FusedActivationKernel {
+                    fusedForward = kernel.forward
+                } else if let forwardReLU = definition.forwardReLU {
+                    fusedForward = { ctx, _ in try forwardReLU(ctx) }
+                } else {
+                    fusedForward = nil
+                }
+            }
         }
     }
 
@@ -132,7 +152,7 @@ extension Executor {
             }
             plan.steps.append(CompiledPlan.Step(index: i, node: node, kind: kind, inputs: inputs, initializers: initializers,
                                                 outputs: outputs, frees: frees, inPlace: inPlace,
-                                                opset: opset))
+                                                opset: opset, definition: definitions[i]))
         }
         for t in targets { _ = slot(t) }
         return plan

@@ -71,28 +71,31 @@ public struct Executor: Sendable {
         let node = step.node
         switch step.kind {
         case .plain:
-            store(try Executor.call(definitions[step.index], node: node, args: args, threads: threads, opset: step.opset,
-                                    constants: constants, precision: precision, memo: step.memo), step, &env)
-        case .replaced(let definition):
-            store(try Executor.call(definition, node: node, args: args, threads: threads, opset: step.opset,
-                                    precision: precision), step, &env)
+            let ctx = OpContext(node: node, inputs: args, threads: threads, opset: step.opset, constants: constants,
+                                precision: precision, memo: step.memo)
+            store(try Executor.inNode(node) { try step.forward(ctx) }, step, &env)
+        case .replaced:
+            let ctx = OpContext(node: node, inputs: args, threads: threads, opset: step.opset, precision: precision)
+            store(try Executor.inNode(node) { try step.forward(ctx) }, step, &env)
         case let .fused(activation, affine, scale, shift, runNode):
             // The op applies the folded Mul / Add and the activation itself; its result is the
             // last absorbed node's output.
             if let affine {
-                let folded = try Executor.inNode(node) {
-                    try foldCache.folded(node: step.index, args: args, affine, scale: scale, shift: shift)
+                let folded = try step.folded.withLock { kept in
+                    if let kept { return kept }
+                    let made = try Executor.inNode(node) {
+                        try foldCache.folded(node: step.index, args: args, affine, scale: scale, shift: shift)
+                    }
+                    kept = made
+                    return made
                 }
                 args = [args[0], folded.weight, folded.bias]
                 constants = [constants.first ?? false, true, true]
             }
             let ctx = OpContext(node: runNode, inputs: args, threads: threads, opset: step.opset, constants: constants,
                                 precision: precision, memo: step.memo)
-            let definition = definitions[step.index]
-            if let kernel = definition.extensions[FusedActivation.extensionKey] as? FusedActivationKernel {
-                env[step.outputs[0]] = try Executor.inNode(node) { try kernel.forward(ctx, activation) }
-            } else if let forwardReLU = definition.forwardReLU {
-                env[step.outputs[0]] = try Executor.inNode(node) { try forwardReLU(ctx) }
+            if let fusedForward = step.fusedForward {
+                env[step.outputs[0]] = try Executor.inNode(node) { try fusedForward(ctx, activation) }
             }
         }
     }

@@ -40,8 +40,7 @@ enum NNConv {
         let (ws, w) = try ctx.nnFloat(1, "W")
         let b = try ctx.nnOptionalFloat(2, "B")
         guard let memo = ctx.memo else { return try checkedSetup(ctx, xs: xs, x: x, ws: ws, w: w, b: b) }
-        let key = xs + [-1] + ws + [-2] + (b?.shape ?? [-3])
-        let geometry = try memo.value(for: key) { () throws -> Geometry in
+        let geometry = try memo.value(for: [xs, ws, b?.shape ?? [-1]]) { () throws -> Geometry in
             let s = try checkedSetup(ctx, xs: xs, x: x, ws: ws, w: w, b: b)
             return Geometry(outShape: s.outShape, problem: s.problem)
         }
