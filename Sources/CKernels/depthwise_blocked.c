@@ -15,7 +15,16 @@ static long dwb_rows(const cfcam_window *g) { return (g->oh - 1) * g->sh + (g->k
 static long dwb_cols(const cfcam_window *g) { return (g->ow - 1) * g->sw + (g->kw - 1) * g->dw + 1; }
 
 long cfcam_depthwise_blocked_scratch(const cfcam_window *g) {
-    return (dwb_rows(g) * dwb_cols(g) + g->oh * g->ow + g->kh * g->kw + 1) * 16;
+    return (dwb_rows(g) * dwb_cols(g) + g->oh * g->ow + g->kh * g->kw) * 16;
+}
+
+long cfcam_depthwise_blocked_packed_size(long channels, long taps) { return (channels + 15) / 16 * taps * 16; }
+
+void cfcam_depthwise_blocked_pack(const float *w, long channels, long taps, float *packed) {
+    for (long c0 = 0; c0 < channels; c0 += 16)
+        for (long t = 0; t < taps; t++)
+            for (long c = 0; c < 16; c++)
+                packed[(c0 / 16 * taps + t) * 16 + c] = c0 + c < channels ? w[(c0 + c) * taps + t] : 0.0f;
 }
 
 #if defined(__x86_64__)
@@ -24,17 +33,23 @@ long cfcam_depthwise_blocked_scratch(const cfcam_window *g) {
 
 /// One block: channels c0 ..< c0 + nc (nc <= 16) of one image, output rows oy0 ..< oy1; x and y
 /// point at channel c0. The padded copy holds only the input rows those outputs read.
+/// `packed`: this block's tap weights as channel vectors (cfcam_depthwise_blocked_pack), or NULL
+/// to build them from `w` in the scratch.
 CK_AVX512 CK_INLINE void dwb_block(const int act, const cfcam_window *g, const float *x, const float *w,
-                                   const float *bias, float *y, long nc, long oy0, long oy1, float *scratch,
-                                   float lo, float hi) {
+                                   const float *packed, const float *bias, float *y, long nc, long oy0, long oy1,
+                                   float *scratch, float lo, float hi) {
     long rows = (oy1 - oy0 - 1) * g->sh + (g->kh - 1) * g->dh + 1, cols = dwb_cols(g);
     long in_plane = g->ih * g->iw, out_plane = g->oh * g->ow, first = oy0 * g->sh - g->ph;   // input row of local row 0
     long taps = g->kh * g->kw;   // at most 64 (checked by the caller)
-    float *pad = scratch, *out = pad + rows * cols * 16, *wt = out + (oy1 - oy0) * g->ow * 16;
-    // Tap weights as channel vectors (lanes past nc are 0), then the bias.
-    for (long t = 0; t < taps; t++)
-        for (long c = 0; c < 16; c++) wt[t * 16 + c] = c < nc ? w[c * taps + t] : 0.0f;
-    for (long c = 0; c < 16; c++) wt[taps * 16 + c] = c < nc && bias ? bias[c] : 0.0f;
+    float *pad = scratch, *out = pad + rows * cols * 16;
+    const float *wt = packed;
+    if (!wt) {
+        // Tap weights as channel vectors (lanes past nc are 0).
+        float *built = out + (oy1 - oy0) * g->ow * 16;
+        for (long t = 0; t < taps; t++)
+            for (long c = 0; c < 16; c++) built[t * 16 + c] = c < nc ? w[c * taps + t] : 0.0f;
+        wt = built;
+    }
     // Zero only what the input does not cover: the local rows above and below it, and the columns
     // left and right of it in the rows between.
     long top = -first, bottom = g->ih - first;
@@ -65,7 +80,8 @@ CK_AVX512 CK_INLINE void dwb_block(const int act, const cfcam_window *g, const f
             if (++ix == g->iw) { ix = 0; iy++; }
         }
     }
-    __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi), vb = _mm512_loadu_ps(wt + taps * 16);
+    __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
+    __m512 vb = bias ? _mm512_maskz_loadu_ps(ck_mask16(nc), bias) : _mm512_setzero_ps();
     long off[64];
     for (long ky = 0; ky < g->kh; ky++)
         for (long kx = 0; kx < g->kw; kx++) off[ky * g->kw + kx] = (ky * g->dh * cols + kx * g->dw) * 16;
@@ -100,9 +116,9 @@ CK_AVX512 CK_INLINE void dwb_block(const int act, const cfcam_window *g, const f
     }
 }
 
-CK_AVX512 void cfcam_depthwise_blocked(const cfcam_window *g, const float *x, const float *w, const float *bias,
-                                       float *y, long t0, long t1, long channels, long splits, float *scratch, int act,
-                                       float lo, float hi) {
+CK_AVX512 void cfcam_depthwise_blocked(const cfcam_window *g, const float *x, const float *w, const float *packed,
+                                       const float *bias, float *y, long t0, long t1, long channels, long splits,
+                                       float *scratch, int act, float lo, float hi) {
     long blocks = (channels + 15) / 16, in_plane = g->ih * g->iw, out_plane = g->oh * g->ow;
     long taps = g->kh * g->kw;
     if (splits < 1) splits = 1;
@@ -112,23 +128,28 @@ CK_AVX512 void cfcam_depthwise_blocked(const cfcam_window *g, const float *x, co
         long oy0 = g->oh * s / splits, oy1 = g->oh * (s + 1) / splits;
         if (oy0 >= oy1) continue;
         const float *xb = x + (nb * channels + c0) * in_plane, *wb = w + c0 * taps, *bb = bias ? bias + c0 : 0;
+        const float *pb = packed ? packed + c0 * taps : 0;   // block c0 / 16 of taps x 16 floats
         float *yb = y + (nb * channels + c0) * out_plane;
         switch (act) {
-        case CFCAM_ACT_RELU: dwb_block(CFCAM_ACT_RELU, g, xb, wb, bb, yb, nc, oy0, oy1, scratch, lo, hi); break;
-        case CFCAM_ACT_CLIP: dwb_block(CFCAM_ACT_CLIP, g, xb, wb, bb, yb, nc, oy0, oy1, scratch, lo, hi); break;
-        case CFCAM_ACT_HARDSWISH: dwb_block(CFCAM_ACT_HARDSWISH, g, xb, wb, bb, yb, nc, oy0, oy1, scratch, lo, hi); break;
-        case CFCAM_ACT_SIGMOID: dwb_block(CFCAM_ACT_SIGMOID, g, xb, wb, bb, yb, nc, oy0, oy1, scratch, lo, hi); break;
-        case CFCAM_ACT_SILU: dwb_block(CFCAM_ACT_SILU, g, xb, wb, bb, yb, nc, oy0, oy1, scratch, lo, hi); break;
-        default: dwb_block(CFCAM_ACT_NONE, g, xb, wb, bb, yb, nc, oy0, oy1, scratch, lo, hi); break;
+        case CFCAM_ACT_RELU: dwb_block(CFCAM_ACT_RELU, g, xb, wb, pb, bb, yb, nc, oy0, oy1, scratch, lo, hi); break;
+        case CFCAM_ACT_CLIP: dwb_block(CFCAM_ACT_CLIP, g, xb, wb, pb, bb, yb, nc, oy0, oy1, scratch, lo, hi); break;
+        case CFCAM_ACT_HARDSWISH:
+            dwb_block(CFCAM_ACT_HARDSWISH, g, xb, wb, pb, bb, yb, nc, oy0, oy1, scratch, lo, hi);
+            break;
+        case CFCAM_ACT_SIGMOID:
+            dwb_block(CFCAM_ACT_SIGMOID, g, xb, wb, pb, bb, yb, nc, oy0, oy1, scratch, lo, hi);
+            break;
+        case CFCAM_ACT_SILU: dwb_block(CFCAM_ACT_SILU, g, xb, wb, pb, bb, yb, nc, oy0, oy1, scratch, lo, hi); break;
+        default: dwb_block(CFCAM_ACT_NONE, g, xb, wb, pb, bb, yb, nc, oy0, oy1, scratch, lo, hi); break;
         }
     }
 }
 #else
-void cfcam_depthwise_blocked(const cfcam_window *g, const float *x, const float *w, const float *bias,
-                             float *y, long t0, long t1, long channels, long splits, float *scratch, int act, float lo,
-                             float hi) {
+void cfcam_depthwise_blocked(const cfcam_window *g, const float *x, const float *w, const float *packed,
+                             const float *bias, float *y, long t0, long t1, long channels, long splits, float *scratch,
+                             int act, float lo, float hi) {
     // Not reached: callers check cfcam_sgemm_available() first.
-    (void)g; (void)x; (void)w; (void)bias; (void)y; (void)t0; (void)t1; (void)channels; (void)splits; (void)scratch;
-    (void)act; (void)lo; (void)hi;
+    (void)g; (void)x; (void)w; (void)packed; (void)bias; (void)y; (void)t0; (void)t1; (void)channels; (void)splits;
+    (void)scratch; (void)act; (void)lo; (void)hi;
 }
 #endif

@@ -7,8 +7,8 @@ import XCTest
 /// (`cfcam_depthwise_direct`) against the portable plane-at-a-time loop (`cfcam_depthwise` with
 /// simd 0). Blocked: channel counts around the 16-lane blocks, batches, 1x1 to 7x7 kernels,
 /// strides 1 to 3, dilation, asymmetric padding (leading pads and output sizes chosen
-/// independently), maps up to 63 wide, every fused activation, with and without bias, and the
-/// first / last block of a range.
+/// independently), maps up to 63 wide, every fused activation, with and without bias, weights
+/// packed once or per block, and the first / last block of a range.
 final class DepthwiseKernelTests: XCTestCase {
     func testBlockedKernelMatchesPlaneLoop() throws {
         guard FastGEMM.available else { throw XCTSkip("this CPU has no AVX-512; the blocked kernel never runs") }
@@ -37,14 +37,23 @@ final class DepthwiseKernelTests: XCTestCase {
             var blockScratch = [Float](repeating: .nan, count: cfcam_depthwise_blocked_scratch(&win))
             // Row splits 1 to 4 (more than the output has rows leaves some tasks empty).
             let splits = 1 + (trial / 8) % 4, tasks = batch * ((channels + 15) / 16) * splits, split = tasks / 2
+            // Every other trial reads the weights packed once (NaN past the pack's end would show).
+            let taps = kh * kw, usePacked = trial % 2 == 1
+            var packed = [Float](repeating: .nan, count: cfcam_depthwise_blocked_packed_size(channels, taps) + 16)
+            cfcam_depthwise_blocked_pack(w, channels, taps, &packed)
             withOptional(bias) { b in
                 cfcam_depthwise(&win, x, w, b, &want, 0, batch * channels, channels, 1, &planeScratch, act, lo, hi, 0)
-                // Two calls (tasks 0 ..< split, split ..< all) as two threads would make them.
-                cfcam_depthwise_blocked(&win, x, w, b, &got, 0, split, channels, splits, &blockScratch, act, lo, hi)
-                cfcam_depthwise_blocked(&win, x, w, b, &got, split, tasks, channels, splits, &blockScratch, act, lo, hi)
+                packed.withUnsafeBufferPointer { pb in
+                    let pp = usePacked ? pb.baseAddress : nil
+                    // Two calls (tasks 0 ..< split, split ..< all) as two threads would make them.
+                    cfcam_depthwise_blocked(&win, x, w, pp, b, &got, 0, split, channels, splits, &blockScratch, act,
+                                            lo, hi)
+                    cfcam_depthwise_blocked(&win, x, w, pp, b, &got, split, tasks, channels, splits, &blockScratch,
+                                            act, lo, hi)
+                }
             }
             let what = "C \(channels) N \(batch) in \(ih)x\(iw) out \(oh)x\(ow) k \(kh)x\(kw) s \(sh),\(sw) d \(dh),\(dw) "
-                + "pads \(ph),\(pw) act \(act) bias \(bias != nil) splits \(splits)"
+                + "pads \(ph),\(pw) act \(act) bias \(bias != nil) splits \(splits) packed \(usePacked)"
             checked += assertSameOutputs(got, want, what)
         }
         XCTAssertGreaterThan(checked, 20_000)

@@ -123,9 +123,16 @@ int cfcam_depthwise_direct(const cfcam_window *g, const float *x, const float *w
 /// rows [oh * s / splits, oh * (s + 1) / splits) of block t / splits, block = image *
 /// ceil(channels / 16) + channel block. `scratch` holds cfcam_depthwise_blocked_scratch(g) floats
 /// (one thread's). AVX-512 only: call only when cfcam_sgemm_available() returned 1.
+/// `packed`: the weights as cfcam_depthwise_blocked_pack leaves them (each block's taps as
+/// 16-channel vectors, made once per constant weight array), or NULL to build each block's from `w`.
 long cfcam_depthwise_blocked_scratch(const cfcam_window *g);
-void cfcam_depthwise_blocked(const cfcam_window *g, const float *x, const float *w, const float *bias, float *y,
-                             long t0, long t1, long channels, long splits, float *scratch, int act, float lo, float hi);
+void cfcam_depthwise_blocked(const cfcam_window *g, const float *x, const float *w, const float *packed,
+                             const float *bias, float *y, long t0, long t1, long channels, long splits, float *scratch,
+                             int act, float lo, float hi);
+/// Floats cfcam_depthwise_blocked_pack writes for `channels` channels of `taps` taps: blocks of 16
+/// channels, each taps x 16 (lanes past the last channel 0). Portable (no AVX-512 needed).
+long cfcam_depthwise_blocked_packed_size(long channels, long taps);
+void cfcam_depthwise_blocked_pack(const float *w, long channels, long taps, float *packed);
 /// y[i] = act(y[i]) for i < n (the same activations, in place).
 void cfcam_activate(float *y, long n, int act, float lo, float hi);
 void cfcam_activate_simd(float *y, long n, int act, float lo, float hi, int simd);

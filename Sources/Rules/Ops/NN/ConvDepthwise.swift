@@ -31,11 +31,15 @@ struct KernelActivation {
 /// tap is a contiguous vector load (`depthwise.c`). Either way the bias and the fused activation
 /// are applied before the store. Planes (image, channel) are split across threads.
 extension NNConvKernels {
-    static func directDepthwise(_ p: Problem, x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: [Float]?,
+    /// `packed`: the weights packed for the blocked kernel (`BlockedDepthwiseWeights`), when they
+    /// are a graph's constant weights and the layer takes that kernel.
+    static func directDepthwise(_ p: Problem, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
+                                packed: UnsafePointer<Float>? = nil, bias: [Float]?,
                                 out: UnsafeMutablePointer<Float>, threads: Int, activation: KernelActivation) {
         var win = p.window
         if FastGEMM.enabled && blockedDepthwiseFits(p) {
-            blockedDepthwise(p, win: win, x: x, w: w, bias: bias, out: out, threads: threads, activation: activation)
+            blockedDepthwise(p, win: win, x: x, w: w, packed: packed, bias: bias, out: out, threads: threads,
+                             activation: activation)
             return
         }
         // Wide maps at stride 1 or 2 read the input directly (`depthwise_direct.c`); the rest
@@ -90,8 +94,8 @@ extension NNConvKernels {
 
     /// Blocks of (image, 16 channels) split across threads, each with its own scratch.
     static func blockedDepthwise(_ p: Problem, win: cfcam_window, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
-                                 bias: [Float]?, out: UnsafeMutablePointer<Float>, threads: Int,
-                                 activation: KernelActivation) {
+                                 packed: UnsafePointer<Float>?, bias: [Float]?, out: UnsafeMutablePointer<Float>,
+                                 threads: Int, activation: KernelActivation) {
         var win = win
         let scratch = cfcam_depthwise_blocked_scratch(&win)
         let blocks = p.batch * ((p.outChannels + 15) / 16)
@@ -103,11 +107,26 @@ extension NNConvKernels {
             parallelChunks(blocks * splits, threads: threads, minChunk: max(1, (1 << 14) / max(1, perTask))) { r in
                 ScratchPool.shared.with(scratch) { s in
                     var w2 = win
-                    cfcam_depthwise_blocked(&w2, x, w, b, out, r.lowerBound, r.upperBound, p.outChannels, splits, s,
-                                            activation.kind, activation.lo, activation.hi)
+                    cfcam_depthwise_blocked(&w2, x, w, packed, b, out, r.lowerBound, r.upperBound, p.outChannels,
+                                            splits, s, activation.kind, activation.lo, activation.hi)
                 }
             }
         }
         if let bias { bias.withUnsafeBufferPointer { all($0.baseAddress) } } else { all(nil) }
+    }
+}
+
+/// Constant depthwise weights packed for the blocked kernel (`cfcam_depthwise_blocked_pack`: each
+/// 16-channel block's taps as channel vectors), made once per weight array (`DerivedWeights`).
+/// Building them per block per run was a quarter of the kernel's time on 3x3 and 6x6 maps
+/// (MobileNetV2's last stages). One-off weights (LRP's modified copies) are packed per block as before.
+enum BlockedDepthwiseWeights {
+    static let shared = DerivedWeights(limit: 1 << 24)
+
+    static func packed(_ w: [Float], channels: Int, taps: Int) -> [Float] {
+        shared.get(w, shape: [channels, taps], size: cfcam_depthwise_blocked_packed_size(channels, taps)) { src, dst in
+            guard let src, let dst else { return }
+            cfcam_depthwise_blocked_pack(src, channels, taps, dst)
+        }
     }
 }

@@ -45,11 +45,14 @@ enum NNConvKernels {
         let count = p.batch * p.outChannels * p.outPlane
         let act = KernelActivation(activation)
         if fast && p.isDepthwise && p.depth > 0 {
+            let packed = constantWeights && FastGEMM.enabled && blockedDepthwiseFits(p)
+                ? BlockedDepthwiseWeights.packed(w, channels: p.outChannels, taps: p.depth) : nil
             return [Float](unsafeUninitializedCapacity: count) { ob, initialized in
-                x.withUnsafeBufferPointer { xb in w.withUnsafeBufferPointer { wb in
+                x.withUnsafeBufferPointer { xb in w.withUnsafeBufferPointer { wb in (packed ?? []).withUnsafeBufferPointer { pb in
                     guard let xp = xb.baseAddress, let wp = wb.baseAddress, let op = ob.baseAddress else { return }
-                    directDepthwise(p, x: xp, w: wp, bias: bias, out: op, threads: threads, activation: act)
-                } }
+                    directDepthwise(p, x: xp, w: wp, packed: packed == nil ? nil : pb.baseAddress, bias: bias, out: op,
+                                    threads: threads, activation: act)
+                } } }
                 initialized = count
             }
         }
