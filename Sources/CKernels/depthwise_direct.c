@@ -136,12 +136,13 @@ CK_AVX512 CK_INLINE void dwd_rows(const int s, const int R, const cfcam_window *
     }
 }
 
-/// One plane: two rows at a time (four when a row has at most two vectors), then single rows.
+/// One plane: two rows at a time (four when a row has at most two vectors at stride 1; at stride 2
+/// the shared loads already hold 2R x V registers), then single rows.
 CK_AVX512 CK_INLINE void dwd_plane(const int s, const cfcam_window *g, const float *x, const float *zero,
                                    const float *w, float b, float *y, const dwd_masks *m, int act, __m512 vlo,
                                    __m512 vhi) {
     long oy = 0;
-    if (m->nv <= 2)
+    if (m->nv <= 2 && s == 1)
         for (; oy + 4 <= g->oh; oy += 4) dwd_rows(s, 4, g, x, zero, w, b, y, oy, m, act, vlo, vhi);
     for (; oy + 2 <= g->oh; oy += 2) dwd_rows(s, 2, g, x, zero, w, b, y, oy, m, act, vlo, vhi);
     for (; oy < g->oh; oy++) dwd_rows(s, 1, g, x, zero, w, b, y, oy, m, act, vlo, vhi);
