@@ -133,6 +133,10 @@ void cfcam_depthwise_blocked(const cfcam_window *g, const float *x, const float 
 /// channels, each taps x 16 (lanes past the last channel 0). Portable (no AVX-512 needed).
 long cfcam_depthwise_blocked_packed_size(long channels, long taps);
 void cfcam_depthwise_blocked_pack(const float *w, long channels, long taps, float *packed);
+/// dst[c * n + i] = src[i * a + c] for c < a, i < n, on 32-bit values (deinterleave.c): the
+/// planes of an interleaved array, as a Transpose moving a short last axis forward makes them.
+/// AVX-512 for a in 2 ... 16 when the CPU has it, else a plain loop.
+void cfcam_deinterleave32(const void *src, long n, long a, void *dst);
 /// y[i] = act(y[i]) for i < n (the same activations, in place).
 void cfcam_activate(float *y, long n, int act, float lo, float hi);
 void cfcam_activate_simd(float *y, long n, int act, float lo, float hi, int simd);

@@ -1,3 +1,4 @@
+import CKernels
 import Graph
 
 /// NumPy-style broadcasting: result shapes, aligned strides, and elementwise maps that walk the
@@ -126,6 +127,9 @@ public enum Broadcast {
     /// Expand (zero strides), Transpose (permuted strides) and Slice (offset, stepped strides).
     @inlinable @inline(__always)
     public static func gather<T: BitwiseCopyable>(_ src: [T], _ loop: StridedLoop, threads: Int) -> [T] {
+        if MemoryLayout<T>.stride == 4, let planes = loop.interleavedPlanes {
+            return deinterleaved(src, loop, planes: planes, threads: threads)
+        }
         let inner = loop.inner, s = loop.innerStride(0)
         return src.withUnsafeBufferPointer { ps in
             [T](unsafeUninitializedCapacity: loop.count) { po, n in
@@ -144,6 +148,26 @@ public enum Broadcast {
                     }
                 }
                 n = loop.count
+            }
+        }
+    }
+
+    /// `gather` when each group of `planes` output rows reads one interleaved run of the source
+    /// (`StridedLoop.interleavedPlanes`; 4-byte values): one C call per group
+    /// (`cfcam_deinterleave32`), instead of a strided element loop.
+    @usableFromInline
+    static func deinterleaved<T: BitwiseCopyable>(_ src: [T], _ loop: StridedLoop, planes a: Int, threads: Int) -> [T] {
+        let inner = loop.inner, groups = loop.rows / a
+        return src.withUnsafeBytes { ps in
+            [T](unsafeUninitializedCapacity: loop.count) { po, n in
+                n = loop.count
+                guard let from = ps.baseAddress, let to = po.baseAddress.map(UnsafeMutableRawPointer.init) else { return }
+                parallelChunks(groups, threads: threads, minChunk: max(1, (1 << 18) / max(1, a * inner))) { gs in
+                    loop.forEachRow(gs.lowerBound * a ..< gs.upperBound * a) { o, offs in
+                        guard (o / inner) % a == 0 else { return }   // the group's first row
+                        cfcam_deinterleave32(from + offs[0] * 4, inner, a, to + o * 4)
+                    }
+                }
             }
         }
     }

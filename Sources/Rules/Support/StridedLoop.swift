@@ -43,6 +43,18 @@ public struct StridedLoop: Sendable {
         self.strides = cols.flatMap { $0 }
     }
 
+    /// a, when operand 0 is read as interleaved planes: the innermost run steps by a (2 ... 16)
+    /// through the source and the dimension outside it has length a and steps by 1, so each group
+    /// of a output rows is the a planes of one run of `inner * a` source values (a Transpose
+    /// moving a short last axis forward: NHWC -> NCHW with 3 channels). Nil otherwise.
+    public var interleavedPlanes: Int? {
+        let nd = dims.count
+        guard nd >= 2, count > 0 else { return nil }
+        let a = strides[nd - 1]
+        guard a >= 2, a <= 16, dims[nd - 2] == a, strides[nd - 2] == 1 else { return nil }
+        return a
+    }
+
     /// Length of the innermost run.
     @inlinable public var inner: Int { dims[dims.count - 1] }
     /// Number of rows of `inner` elements (0 for an empty output).
