@@ -5,12 +5,7 @@ import Graph
 /// Work is cut into tasks that the worker pool claims one at a time:
 /// - many (image, group) items (batches, grouped convolutions): one task per item;
 /// - otherwise each item's output columns (positions) are cut into blocks of a few hundred, a
-///   multiple of the thread count so both cores finish together. Block edges fall on the output's
-///   64-byte cache lines (`linePhase`): an edge inside a line makes two threads write that line
-///   in every output row (false sharing), which cost a 48 x 576 x 8 product on two threads as much
-///   as the whole product on one. When rows do not all start at the same point of a line (row
-///   length not a multiple of 16 floats), 1x1 convolutions cut output channels instead where
-///   there are enough (the others keep columns: each thread would otherwise build all of im2col);
+///   multiple of the thread count so both cores finish together;
 /// - small maps (fewer than ~100 positions per thread, resnet50's last stage at 7x7) cut output
 ///   channels instead.
 /// - batches of small maps (outPlane < 256, group 1): several images share one GEMM, their
@@ -34,9 +29,7 @@ extension NNConvKernels {
     /// on MobileNetV2 0.35's small maps (batch 8, one thread: 5.4 -> 4.3 ms per forward).
     static let smallPointwiseWeights = 1 << 16
 
-    /// `linePhase`: the first column index at which the output's rows start a 64-byte line
-    /// (`linePhase(of:)`), or nil when rows start at different points of a line.
-    static func fastTasks(_ p: Problem, threads: Int, linePhase: Int? = 0) -> [FastTask] {
+    static func fastTasks(_ p: Problem, threads: Int) -> [FastTask] {
         if p.batch > 1 && p.group == 1 && p.outPlane < batchedWidth / 2
             && !(p.isPointwise && p.mg * p.depth <= smallPointwiseWeights) {
             let per = max(2, batchedWidth / max(p.outPlane, 1))
@@ -52,16 +45,14 @@ extension NNConvKernels {
         let columnBlocks = max(1, (n + columnBlock - 1) / columnBlock)
         func byColumns(_ blocks: Int) -> [FastTask] {
             (0..<items).flatMap { i in
-                (0..<blocks).map { b in
-                    FastTask(item: i, rows: 0..<m, cols: blockRange(b, of: blocks, total: n, align: 16, phase: linePhase ?? 0))
-                }
+                (0..<blocks).map { b in FastTask(item: i, rows: 0..<m, cols: blockRange(b, of: blocks, total: n, align: 16)) }
             }
         }
         if threads <= 1 || items >= 2 * threads || m * n * p.depth < 1 << 17 {
             // Whole items; single-threaded problems still get column blocks (cache-sized im2col).
             return byColumns(columnBlocks)
         }
-        if n >= (p.isPointwise ? 256 : 96) * threads && (linePhase != nil || !p.isPointwise || m < 8 * threads) {
+        if n >= (p.isPointwise ? 256 : 96) * threads {
             return byColumns((columnBlocks + threads - 1) / threads * threads)
         }
         let rowBlocks = max(1, min(threads, m / 8))
@@ -70,20 +61,11 @@ extension NNConvKernels {
         }
     }
 
-    /// Block `b` of `blocks` near-equal parts of `0..<total`, inner boundaries on `phase` plus
-    /// multiples of `align` (0 <= phase < align).
-    static func blockRange(_ b: Int, of blocks: Int, total: Int, align: Int, phase: Int = 0) -> Range<Int> {
+    /// Block `b` of `blocks` near-equal parts of `0..<total`, boundaries on multiples of `align`.
+    static func blockRange(_ b: Int, of blocks: Int, total: Int, align: Int) -> Range<Int> {
         let per = ((total + blocks - 1) / blocks + align - 1) / align * align
-        func edge(_ i: Int) -> Int { i == 0 ? 0 : i >= blocks ? total : min(total, i * per + phase) }
-        return edge(b)..<max(edge(b), edge(b + 1))
-    }
-
-    /// The column at which every row of a row-major float matrix at `base` with `rowLength`
-    /// columns starts a 64-byte cache line, or nil when rows start at different points of a line.
-    static func linePhase(of base: UnsafeMutablePointer<Float>, rowLength: Int) -> Int? {
-        guard rowLength % 16 == 0 else { return nil }
-        let offset = (Int(bitPattern: base) >> 2) & 15   // floats past the last line boundary
-        return (16 - offset) & 15
+        let lo = min(total, b * per), hi = min(total, lo + per)
+        return lo..<hi
     }
 
     /// im2col rows per slice for a block `width` columns wide: narrow blocks (<= 256) take deeper
@@ -116,7 +98,7 @@ extension NNConvKernels {
     /// and a non-empty GEMM depth.
     static func fastConv(_ p: Problem, x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                          out: UnsafeMutablePointer<Float>, threads: Int, activation: KernelActivation = .init(nil)) {
-        let tasks = fastTasks(p, threads: threads, linePhase: linePhase(of: out, rowLength: p.outPlane))
+        let tasks = fastTasks(p, threads: threads)
         let n = p.outPlane, depth = p.depth
         let run: (Int) -> Void = { t in
             let task = tasks[t]

@@ -4,18 +4,28 @@ import Graph
 /// The 2-D convolution kernels behind `Conv` (1-D runs as height 1). Shapes are validated by the
 /// caller; everything here works on raw buffers.
 enum NNConvKernels {
-    struct Problem {
-        var batch: Int, inChannels: Int, outChannels: Int, group: Int
-        var geo: NNWindow   // 2-D
+    /// A class, not a struct: a run passes its problem through several closures, and copying a
+    /// struct of the window's seven arrays retained and released each of them every time (about a
+    /// tenth of a small convolution's time on MobileNet's 3x3 maps).
+    final class Problem: Sendable {
+        let batch: Int, inChannels: Int, outChannels: Int, group: Int
+        let geo: NNWindow   // 2-D
+        /// A 1x1 stride-1 unpadded convolution: a plain product of the weights and the input.
+        let isPointwise: Bool
+
+        init(batch: Int, inChannels: Int, outChannels: Int, group: Int, geo: NNWindow) {
+            self.batch = batch; self.inChannels = inChannels; self.outChannels = outChannels; self.group = group
+            self.geo = geo
+            isPointwise = geo.kernel == [1, 1] && geo.strides == [1, 1] && geo.padsBegin == [0, 0]
+                && geo.padsEnd == [0, 0]
+        }
+
         var cg: Int { inChannels / group }
         var mg: Int { outChannels / group }
         var inPlane: Int { geo.input[0] * geo.input[1] }
         var outPlane: Int { geo.output[0] * geo.output[1] }
         /// Rows of the im2col matrix (= GEMM depth) per group.
         var depth: Int { cg * geo.kernel[0] * geo.kernel[1] }
-        var isPointwise: Bool {
-            geo.kernel == [1, 1] && geo.strides == [1, 1] && geo.padsBegin == [0, 0] && geo.padsEnd == [0, 0]
-        }
         /// Each output channel reads one input channel (group == C): the direct depthwise loops.
         var isDepthwise: Bool { cg == 1 && group > 1 }
         /// The 2-D geometry as the C kernels take it.
